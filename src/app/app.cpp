@@ -1,0 +1,216 @@
+#include "app/app.hpp"
+
+#include <condition_variable>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "cache/memory_cache.hpp"
+#include "domain/time.hpp"
+#include "handlers/routes.hpp"
+#include "http/pipeline.hpp"
+#include "http/router.hpp"
+#include "http/server.hpp"
+#include "http/worker_pool.hpp"
+#include "idempotency/idempotency.hpp"
+#include "observability/correlation.hpp"
+#include "services/auth_service.hpp"
+#include "services/booking_service.hpp"
+#include "services/flight_service.hpp"
+#include "services/payment_service.hpp"
+#include "storage/database.hpp"
+#include "storage/migrations.hpp"
+#include "storage/seed.hpp"
+
+namespace rihla::app {
+namespace {
+
+storage::DatabaseOptions DbOptions(const Config& c, const storage::DatabaseUrl& url) {
+  storage::DatabaseOptions o;
+  o.pool_size = c.db_pool > 0 ? static_cast<std::size_t>(c.db_pool) : (url.dialect == storage::Dialect::kSqlite ? 8 : 16);
+  return o;
+}
+
+idempotency::Options IdemOptions(const Config& c) {
+  idempotency::Options o;
+  o.lease = std::chrono::seconds(c.idempotency_lease_seconds);
+  o.ttl = std::chrono::seconds(c.idempotency_ttl_seconds);
+  o.fault = c.fault;
+  return o;
+}
+
+// Runs `fn` every `interval` on its own thread until stopped. Used for booking expiry and
+// idempotency cleanup; each run gets its own RequestContext (correlation id) for its logs.
+class PeriodicJob {
+ public:
+  PeriodicJob(std::chrono::milliseconds interval, std::function<void()> fn)
+      : thread_([this, interval, fn = std::move(fn)] {
+          std::unique_lock lock(mu_);
+          while (!cv_.wait_for(lock, interval, [&] { return stop_; })) {
+            lock.unlock();
+            fn();
+            lock.lock();
+          }
+        }) {}
+  ~PeriodicJob() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+RequestContext JobContext(Logger& logger, const char* job) {
+  RequestContext ctx;
+  ctx.logger = &logger;
+  ctx.correlation_id = std::string("job-") + job + "-" + NewUuidV4();
+  ctx.method = "JOB";
+  ctx.route = job;
+  return ctx;
+}
+
+}  // namespace
+
+int Serve(const Config& config) {
+  Logger logger(config.log_level);
+  auto url = storage::ParseDatabaseUrl(config.database_url);
+  auto [host, port] = config.ListenAddress();
+  storage::Database db(url, DbOptions(config, url));
+  try {
+    storage::ApplyMigrations(db, logger);
+  } catch (const std::exception& e) {
+    LogEvent(logger, LogLevel::kError, "cannot start: migrations", {{"error", e.what()}, {"database", url.redacted}});
+    return 1;
+  }
+
+  Metrics metrics;
+  cache::MemoryCache cache(metrics, std::chrono::seconds(config.cache_ttl_seconds), 50'000);
+  idempotency::Executor idem(db, IdemOptions(config), metrics);
+  services::FlightService flights(db, cache, metrics);
+  services::AuthService auth(db, config.admin_token);
+  services::BookingService bookings(db, idem, flights, std::chrono::seconds(config.booking_hold_seconds));
+  services::PaymentService payments(idem, config.webhook_secret);
+
+  http::Router router;
+  handlers::Deps deps{flights, auth, bookings, payments, db, cache, metrics};
+  handlers::RegisterRoutes(router, deps);
+
+  std::size_t io_threads = config.threads > 0 ? static_cast<std::size_t>(config.threads)
+                                              : std::max(1u, std::thread::hardware_concurrency());
+  std::size_t worker_threads = config.workers > 0 ? static_cast<std::size_t>(config.workers) : db.pool_size();
+  http::WorkerPool workers(worker_threads, static_cast<std::size_t>(config.max_queue));
+  metrics.RegisterGauge("rihla_db_pool_in_use", "Database connections in use.", [&db] { return double(db.in_use()); });
+  metrics.RegisterGauge("rihla_db_pool_size", "Database connection pool size.", [&db] { return double(db.pool_size()); });
+  metrics.RegisterGauge("rihla_workers_busy", "Worker threads running a request.", [&workers] { return double(workers.busy()); });
+  metrics.RegisterGauge("rihla_workers_queued", "Requests waiting for a worker.", [&workers] { return double(workers.queued()); });
+
+  http::Pipeline pipeline(router, logger, metrics, auth, std::chrono::milliseconds(config.request_timeout_ms));
+  http::ServerOptions options;
+  options.host = host;
+  options.port = port;
+  options.io_threads = io_threads;
+  options.read_timeout = std::chrono::milliseconds(config.read_timeout_ms);
+  http::Server server(options, pipeline, workers, logger);
+  std::uint16_t bound = 0;
+  try {
+    bound = server.Listen();
+  } catch (const std::exception& e) {
+    LogEvent(logger, LogLevel::kError, "cannot listen", {{"listen", config.listen}, {"error", e.what()}});
+    return 1;
+  }
+
+  int idem_cleanup_every = std::max(1, 60'000 / config.sweep_interval_ms);
+  int tick = 0;
+  auto sweeper = std::make_unique<PeriodicJob>(std::chrono::milliseconds(config.sweep_interval_ms), [&] {
+    auto ctx = JobContext(logger, "sweeper");
+    try {
+      bookings.ExpireDue(ctx, domain::NowMs());
+      if (++tick % idem_cleanup_every == 0) {
+        auto removed = idem.Cleanup(domain::NowMs());
+        if (removed > 0) ctx.Log(LogLevel::kInfo, "idempotency records removed", {{"count", removed}});
+      }
+    } catch (const std::exception& e) {
+      ctx.Log(LogLevel::kWarn, "background sweep failed", {{"error", e.what()}});
+    }
+  });
+
+  LogEvent(logger, LogLevel::kInfo, "listening",
+           {{"url", "http://" + host + ":" + std::to_string(bound)},
+            {"port", bound},
+            {"database", url.redacted},
+            {"cache", config.redis_url.empty() ? "in-process" : "redis"},
+            {"io_threads", io_threads},
+            {"workers", worker_threads}});
+  server.Run();
+  sweeper.reset();
+  workers.Stop();
+  LogEvent(logger, LogLevel::kInfo, "stopped");
+  logger.Flush();
+  return 0;
+}
+
+int Migrate(const Config& config) {
+  Logger logger(config.log_level);
+  auto url = storage::ParseDatabaseUrl(config.database_url);
+  storage::Database db(url, DbOptions(config, url));
+  try {
+    int applied = storage::ApplyMigrations(db, logger);
+    LogEvent(logger, LogLevel::kInfo, "migrations up to date", {{"applied", applied}, {"database", url.redacted}});
+    return 0;
+  } catch (const std::exception& e) {
+    LogEvent(logger, LogLevel::kError, "migrate failed", {{"error", e.what()}});
+    return 1;
+  }
+}
+
+int Seed(const Config& config) {
+  Logger logger(config.log_level);
+  auto url = storage::ParseDatabaseUrl(config.database_url);
+  storage::Database db(url, DbOptions(config, url));
+  try {
+    storage::ApplyMigrations(db, logger);
+    storage::SeedDemoData(db, logger, domain::NowMs());
+    return 0;
+  } catch (const std::exception& e) {
+    LogEvent(logger, LogLevel::kError, "seed failed", {{"error", e.what()}});
+    return 1;
+  }
+}
+
+int Cleanup(const Config& config) {
+  Logger logger(config.log_level);
+  auto url = storage::ParseDatabaseUrl(config.database_url);
+  storage::Database db(url, DbOptions(config, url));
+  Metrics metrics;
+  try {
+    if (storage::PendingMigrations(db) > 0) throw std::runtime_error("database has pending migrations; run migrate");
+    idempotency::Executor idem(db, IdemOptions(config), metrics);
+    auto removed = idem.Cleanup(domain::NowMs());
+    LogEvent(logger, LogLevel::kInfo, "idempotency cleanup done", {{"removed", removed}});
+    return 0;
+  } catch (const std::exception& e) {
+    LogEvent(logger, LogLevel::kError, "cleanup failed", {{"error", e.what()}});
+    return 1;
+  }
+}
+
+int PurgeCache(const Config& config, const std::string& route, bool all) {
+  Logger logger(config.log_level);
+  if (config.redis_url.empty()) {
+    LogEvent(logger, LogLevel::kInfo,
+             "in-process cache: nothing to purge from outside the server (entries live in each server process)");
+    return 0;
+  }
+  LogEvent(logger, LogLevel::kError, "the Redis cache is not available in this build");
+  return 1;
+}
+
+}  // namespace rihla::app

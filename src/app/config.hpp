@@ -1,0 +1,40 @@
+#pragma once
+// Process configuration: RIHLA_* environment variables, overridden by command-line flags.
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "idempotency/idempotency.hpp"
+#include "observability/logger.hpp"
+
+namespace rihla::app {
+
+struct Config {
+  std::string listen = "127.0.0.1:8080";
+  std::string database_url = "sqlite:var/rihla.db";
+  std::string redis_url;     // empty: in-process cache
+  std::string admin_token;   // empty: admin API disabled (secret: never logged)
+  std::string webhook_secret;  // empty: webhook answers 503 (secret: never logged)
+  int booking_hold_seconds = 900;
+  int idempotency_ttl_seconds = 86400;
+  int idempotency_lease_seconds = 30;
+  int threads = 0;           // 0: number of cores
+  int workers = 0;           // 0: database pool size
+  int db_pool = 0;           // 0: 8 for SQLite, 16 for server databases
+  int max_queue = 2048;      // waiting requests before 503
+  int read_timeout_ms = 15000;
+  int request_timeout_ms = 10000;
+  int cache_ttl_seconds = 60;
+  int sweep_interval_ms = 1000;  // booking expiry + idempotency cleanup
+  LogLevel log_level = LogLevel::kInfo;
+  idempotency::FaultPoint fault = idempotency::FaultPoint::kNone;  // test builds only
+
+  // Host and port of `listen`. Throws std::invalid_argument.
+  std::pair<std::string, std::uint16_t> ListenAddress() const;
+};
+
+// Reads RIHLA_* variables into `config` (unset variables keep the defaults).
+// Throws std::invalid_argument naming the variable on a bad value.
+void LoadEnvironment(Config& config);
+
+}  // namespace rihla::app

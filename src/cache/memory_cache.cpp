@@ -1,0 +1,115 @@
+#include "cache/memory_cache.hpp"
+
+namespace rihla::cache {
+
+MemoryCache::MemoryCache(Metrics& metrics, std::chrono::milliseconds ttl, std::size_t max_entries)
+    : metrics_(metrics), ttl_(ttl), max_entries_(max_entries) {
+  metrics_.Describe("rihla_cache_requests_total", "Search cache lookups by result (hit, miss, coalesced).");
+  metrics_.Describe("rihla_cache_invalidations_total", "Route invalidations.");
+}
+
+std::uint64_t MemoryCache::GenerationLocked(const std::string& route) {
+  auto [it, inserted] = generations_.try_emplace(route, 0);
+  if (inserted) it->second = next_generation_++;
+  return it->second;
+}
+
+std::optional<std::string> MemoryCache::Peek(const std::string& route, const std::string& key) {
+  std::string full = route + '\n' + key;
+  std::shared_ptr<const std::string> body;
+  {
+    std::lock_guard lock(mu_);
+    auto e = entries_.find(full);
+    if (e == entries_.end()) return std::nullopt;
+    auto g = generations_.find(route);
+    if (g == generations_.end() || e->second.generation != g->second || e->second.expires <= Clock::now()) {
+      return std::nullopt;
+    }
+    body = e->second.body;
+  }
+  metrics_.Increment("rihla_cache_requests_total", "result=\"hit\"");
+  return *body;
+}
+
+Lookup MemoryCache::GetOrLoad(const std::string& route, const std::string& key,
+                              const std::function<std::string()>& load) {
+  if (auto body = Peek(route, key)) return Lookup{std::move(*body), true};
+  std::string full = route + '\n' + key;
+  std::shared_ptr<Flight> flight;
+  std::uint64_t generation = 0;
+  std::string flight_key;
+  {
+    std::unique_lock lock(mu_);
+    generation = GenerationLocked(route);
+    flight_key = full + '\n' + std::to_string(generation);
+    auto it = inflight_.find(flight_key);
+    if (it == inflight_.end()) {
+      flight = std::make_shared<Flight>();
+      inflight_.emplace(flight_key, flight);
+    } else {
+      flight = it->second;
+      metrics_.Increment("rihla_cache_requests_total", "result=\"coalesced\"");
+      flight->cv.wait(lock, [&] { return flight->done; });
+      if (flight->error) std::rethrow_exception(flight->error);
+      return Lookup{*flight->body, true};
+    }
+  }
+  metrics_.Increment("rihla_cache_requests_total", "result=\"miss\"");
+  std::shared_ptr<const std::string> body;
+  std::exception_ptr error;
+  try {
+    body = std::make_shared<const std::string>(load());
+  } catch (...) {
+    error = std::current_exception();
+  }
+  {
+    std::lock_guard lock(mu_);
+    inflight_.erase(flight_key);
+    flight->done = true;
+    flight->body = body;
+    flight->error = error;
+    // Store only if no invalidation happened since the load began.
+    if (body && generations_[route] == generation) {
+      auto now = Clock::now();
+      if (entries_.size() >= max_entries_) EvictLocked(now);
+      entries_[full] = Entry{body, generation, now + ttl_};
+    }
+  }
+  flight->cv.notify_all();
+  if (error) std::rethrow_exception(error);
+  return Lookup{*body, false};
+}
+
+void MemoryCache::Invalidate(const std::string& route) {
+  {
+    std::lock_guard lock(mu_);
+    generations_[route] = next_generation_++;
+  }
+  metrics_.Increment("rihla_cache_invalidations_total");
+}
+
+void MemoryCache::PurgeAll() {
+  std::lock_guard lock(mu_);
+  entries_.clear();
+  for (auto& [route, gen] : generations_) gen = next_generation_++;
+}
+
+std::size_t MemoryCache::size() const {
+  std::lock_guard lock(mu_);
+  return entries_.size();
+}
+
+// Drops expired and superseded entries; if still full, drops everything (bounded memory).
+// Amortized: runs only when the map reaches max_entries.
+void MemoryCache::EvictLocked(Clock::time_point now) {
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    std::string_view full = it->first;
+    std::string route(full.substr(0, full.find('\n')));
+    auto g = generations_.find(route);
+    bool stale = g == generations_.end() || g->second != it->second.generation || it->second.expires <= now;
+    it = stale ? entries_.erase(it) : std::next(it);
+  }
+  if (entries_.size() >= max_entries_) entries_.clear();
+}
+
+}  // namespace rihla::cache

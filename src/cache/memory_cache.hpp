@@ -1,0 +1,56 @@
+#pragma once
+// In-process SearchCache (the default): one process, no Redis. Thread-safe; Peek holds a mutex
+// for a map lookup only, so it is fit for I/O threads.
+#include <chrono>
+#include <condition_variable>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+#include "cache/search_cache.hpp"
+#include "observability/metrics.hpp"
+
+namespace rihla::cache {
+
+class MemoryCache : public SearchCache {
+ public:
+  MemoryCache(Metrics& metrics, std::chrono::milliseconds ttl, std::size_t max_entries);
+
+  bool PeekIsNonBlocking() const override { return true; }
+  std::optional<std::string> Peek(const std::string& route, const std::string& key) override;
+  Lookup GetOrLoad(const std::string& route, const std::string& key,
+                   const std::function<std::string()>& load) override;
+  void Invalidate(const std::string& route) override;
+  void PurgeAll() override;
+  std::string Status() override { return "ok"; }
+
+  std::size_t size() const;
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct Entry {
+    std::shared_ptr<const std::string> body;
+    std::uint64_t generation;
+    Clock::time_point expires;
+  };
+  struct Flight {  // an in-flight load others can wait for
+    std::condition_variable cv;
+    bool done = false;
+    std::shared_ptr<const std::string> body;
+    std::exception_ptr error;
+  };
+  std::uint64_t GenerationLocked(const std::string& route);
+  void EvictLocked(Clock::time_point now);
+
+  Metrics& metrics_;
+  const std::chrono::milliseconds ttl_;
+  const std::size_t max_entries_;
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, std::uint64_t> generations_;        // guarded by mu_
+  std::unordered_map<std::string, Entry> entries_;                     // key: route '\n' key; guarded by mu_
+  std::unordered_map<std::string, std::shared_ptr<Flight>> inflight_;  // key: route '\n' key '\n' gen; guarded by mu_
+  std::uint64_t next_generation_ = 1;                                  // guarded by mu_
+};
+
+}  // namespace rihla::cache

@@ -1,0 +1,44 @@
+#pragma once
+// Search-result cache with O(1) route invalidation and no stale fills.
+//
+// Every route ("RUH-JED") has a generation. An entry is stamped with the generation that was
+// current *before* its database read began, and is stored only if that generation is still
+// current when the fill completes, and served only while it is. Invalidate(route) just moves
+// the generation on: its cost does not depend on how many searches are cached, and a fill that
+// raced with a write can never become visible after the write answered.
+//
+// Concurrent misses for one key within a generation are coalesced into one load.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace rihla::cache {
+
+struct Lookup {
+  std::string body;
+  bool hit = false;  // served from the cache (or from another request's in-flight load)
+};
+
+class SearchCache {
+ public:
+  virtual ~SearchCache() = default;
+
+  // True when Peek never blocks (in-process cache): it may then run on an I/O thread.
+  virtual bool PeekIsNonBlocking() const = 0;
+  // The current body for (route, key), or nullopt.
+  virtual std::optional<std::string> Peek(const std::string& route, const std::string& key) = 0;
+  // Returns the cached body, or runs `load` (once for all concurrent callers of this key and
+  // generation) and caches its result if no invalidation happened meanwhile. Exceptions from
+  // `load` propagate to every waiter and nothing is cached.
+  virtual Lookup GetOrLoad(const std::string& route, const std::string& key,
+                           const std::function<std::string()>& load) = 0;
+  // Makes every entry of `route` invisible, in O(1).
+  virtual void Invalidate(const std::string& route) = 0;
+  // Drops everything (admin purge).
+  virtual void PurgeAll() = 0;
+  // "ok", "degraded" (backend failing, serving from the database) or "disabled".
+  virtual std::string Status() = 0;
+};
+
+}  // namespace rihla::cache

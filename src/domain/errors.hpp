@@ -1,0 +1,76 @@
+#pragma once
+// Errors with meaning. Domain code, storage and handlers throw ApiError (a value with a code);
+// http/problem.cpp is the one place that maps an ErrorCode to an HTTP status and problem type.
+#include <exception>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rihla {
+
+enum class ErrorCode {
+  kInvalidRequest,
+  kUnauthorized,
+  kInvalidSignature,
+  kNotFound,
+  kMethodNotAllowed,
+  kIdempotencyKeyMissing,
+  kIdempotencyKeyInvalid,
+  kIdempotencyInProgress,
+  kIdempotencyKeyReused,
+  kSoldOut,
+  kInvalidState,
+  kEmailTaken,
+  kPayloadTooLarge,
+  kUnsupportedMediaType,
+  kHeaderTooLarge,
+  kServiceUnavailable,
+  kInternal,
+};
+
+struct FieldError {
+  std::string field;
+  std::string message;
+};
+
+class ApiError : public std::exception {
+ public:
+  ApiError(ErrorCode code, std::string detail, std::vector<FieldError> fields = {})
+      : code_(code), detail_(std::move(detail)), fields_(std::move(fields)) {}
+  const char* what() const noexcept override { return detail_.c_str(); }
+  ErrorCode code() const { return code_; }
+  const std::string& detail() const { return detail_; }
+  const std::vector<FieldError>& fields() const { return fields_; }
+  // Seconds a client should wait before retrying (409 in-progress, 503).
+  std::optional<int> retry_after;
+  // Value of the Allow header for 405.
+  std::string allow;
+
+ private:
+  ErrorCode code_;
+  std::string detail_;
+  std::vector<FieldError> fields_;
+};
+
+// Thrown by storage when the database cannot be reached or timed out; maps to 503.
+class StorageUnavailable : public std::exception {
+ public:
+  explicit StorageUnavailable(std::string what) : what_(std::move(what)) {}
+  const char* what() const noexcept override { return what_.c_str(); }
+
+ private:
+  std::string what_;
+};
+
+// Thrown by storage when a unique/primary-key constraint rejects a write, whatever the engine
+// (SQLite SQLITE_CONSTRAINT, PostgreSQL 23505, MySQL 1062).
+class DuplicateKey : public std::exception {
+ public:
+  explicit DuplicateKey(std::string what) : what_(std::move(what)) {}
+  const char* what() const noexcept override { return what_.c_str(); }
+
+ private:
+  std::string what_;
+};
+
+}  // namespace rihla

@@ -1,0 +1,43 @@
+// POST /v1/auth/signup, /v1/auth/login.
+#include <boost/json.hpp>
+
+#include "domain/json_input.hpp"
+#include "handlers/routes.hpp"
+#include "services/auth_service.hpp"
+
+namespace rihla::handlers {
+namespace {
+
+std::pair<std::string, std::string> Credentials(const http::Request& req) {
+  auto body = domain::ParseJsonObject(req.body);
+  domain::FieldReader r(body);
+  auto email = r.String("email", true, 254);
+  auto password = r.String("password", true, 1024);
+  r.ThrowIfErrors("invalid credentials");
+  return {*email, *password};
+}
+
+}  // namespace
+
+void AddAuthRoutes(http::Router& router, Deps& deps) {
+  router.Add({.method = "POST",
+              .pattern = "/v1/auth/signup",
+              .json_body = true,
+              .handler = [&deps](RequestContext& ctx, const http::Request& req, const http::PathParams&) {
+                auto [email, password] = Credentials(req);
+                auto session = deps.auth.Signup(ctx, email, password);
+                return http::JsonResponse(201, boost::json::serialize(boost::json::object{
+                                                   {"user_id", session.user_id}, {"token", session.token}}));
+              }});
+
+  router.Add({.method = "POST",
+              .pattern = "/v1/auth/login",
+              .json_body = true,
+              .handler = [&deps](RequestContext& ctx, const http::Request& req, const http::PathParams&) {
+                auto [email, password] = Credentials(req);
+                auto session = deps.auth.Login(ctx, email, password);
+                return http::JsonResponse(200, boost::json::serialize(boost::json::object{{"token", session.token}}));
+              }});
+}
+
+}  // namespace rihla::handlers

@@ -1,0 +1,14 @@
+#include "handlers/routes.hpp"
+
+namespace rihla::handlers {
+
+void RegisterRoutes(http::Router& router, Deps& deps) {
+  AddOpsRoutes(router, deps);
+  AddFlightRoutes(router, deps);
+  AddAdminRoutes(router, deps);
+  AddAuthRoutes(router, deps);
+  AddBookingRoutes(router, deps);
+  AddWebhookRoutes(router, deps);
+}
+
+}  // namespace rihla::handlers

@@ -1,0 +1,40 @@
+#pragma once
+// The one place that registers every route. Handlers are thin: parse the request, call a
+// service or pure domain function, render. They run on worker threads unless marked inline.
+#include <string>
+
+#include "cache/search_cache.hpp"
+#include "http/router.hpp"
+#include "observability/metrics.hpp"
+#include "storage/database.hpp"
+
+namespace rihla::services {
+class FlightService;
+class AuthService;
+class BookingService;
+class PaymentService;
+}  // namespace rihla::services
+
+namespace rihla::handlers {
+
+struct Deps {
+  services::FlightService& flights;
+  services::AuthService& auth;
+  services::BookingService& bookings;
+  services::PaymentService& payments;
+  storage::Database& db;
+  cache::SearchCache& cache;
+  Metrics& metrics;
+};
+
+void RegisterRoutes(http::Router& router, Deps& deps);
+
+// One function per endpoint group (handlers/<group>.cpp).
+void AddOpsRoutes(http::Router& router, Deps& deps);
+void AddFlightRoutes(http::Router& router, Deps& deps);
+void AddAdminRoutes(http::Router& router, Deps& deps);
+void AddAuthRoutes(http::Router& router, Deps& deps);
+void AddBookingRoutes(http::Router& router, Deps& deps);
+void AddWebhookRoutes(http::Router& router, Deps& deps);
+
+}  // namespace rihla::handlers

@@ -1,0 +1,67 @@
+#pragma once
+// What happens to every request between the transport and a handler: correlation and trace
+// ids, routing (404/405), media-type checks (415), authentication, the handler itself, the
+// mapping of errors to problem+json, and the access log line and metrics. Transport-neutral.
+//
+// Threading: Begin and Finish run on an I/O thread and never block; Execute runs on a worker
+// thread and may block on the database.
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "domain/errors.hpp"
+#include "http/message.hpp"
+#include "http/router.hpp"
+#include "observability/metrics.hpp"
+#include "observability/request_context.hpp"
+
+namespace rihla::http {
+
+// Resolves credentials. Called on a worker thread.
+class Authenticator {
+ public:
+  virtual ~Authenticator() = default;
+  // The user id owning this bearer token, or empty when unknown.
+  virtual std::string UserForToken(RequestContext& ctx, std::string_view token) = 0;
+  // Constant-time check against the configured admin token; false when none is configured.
+  virtual bool IsAdminToken(std::string_view token) const = 0;
+};
+
+struct Exchange {
+  RequestContext ctx;
+  Request request;
+  Match match;
+  std::optional<Response> response;  // set once answered
+};
+
+class Pipeline {
+ public:
+  Pipeline(const Router& router, Logger& logger, Metrics& metrics, Authenticator& auth,
+           std::chrono::milliseconds request_deadline)
+      : router_(router), logger_(logger), metrics_(metrics), auth_(auth), request_deadline_(request_deadline) {}
+
+  // I/O thread: sets up the context, routes, rejects cheaply, tries the fast path and inline
+  // handlers. Leaves `ex.response` empty when the request needs a worker (Execute).
+  void Begin(Exchange& ex) const;
+  // Worker thread: authentication and the handler. Always sets `ex.response`.
+  void Execute(Exchange& ex) const;
+  // The worker queue was full: answer 503 with Retry-After.
+  void Overloaded(Exchange& ex) const;
+  // I/O thread: adds X-Correlation-ID, writes the access log line, records metrics.
+  Response Finish(Exchange& ex) const;
+  // A request the transport could not parse (bad framing, oversized body or headers).
+  // Builds a fresh context from whatever headers were read and returns the finished response.
+  Response RejectUnparsed(ErrorCode code, std::string detail, const Request& partial) const;
+
+ private:
+  void Answer(Exchange& ex, const std::exception_ptr& error) const;
+
+  const Router& router_;
+  Logger& logger_;
+  Metrics& metrics_;
+  Authenticator& auth_;
+  std::chrono::milliseconds request_deadline_;
+};
+
+}  // namespace rihla::http

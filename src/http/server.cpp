@@ -1,0 +1,289 @@
+#include "http/server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+namespace rihla::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using asio::awaitable;
+using asio::use_awaitable;
+
+namespace {
+
+constexpr auto kTuple = asio::as_tuple(use_awaitable);
+
+// Runs `job` on a worker thread and resumes the calling coroutine on its own executor.
+// Completes with false (and does not run the job) when the worker queue is full.
+// `job` is taken by reference and copied: GCC 12 destroys some non-trivial temporaries of a
+// co_await expression twice, so callers pass a named local and no temporaries.
+awaitable<bool> OnWorker(WorkerPool& pool, const std::function<void()>& job) {
+  return asio::async_initiate<decltype(use_awaitable), void(bool)>(
+      [&pool, &job](auto handler) {
+        auto ex = asio::get_associated_executor(handler);
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        auto task = WorkerPool::MakeTask([shared, ex, job = std::function<void()>(job)]() mutable {
+          job();
+          job = nullptr;  // release what the job holds before the caller resumes
+          asio::post(ex, [shared]() mutable { (*shared)(true); });
+        });
+        if (!pool.TrySubmit(task)) {
+          asio::post(ex, [shared]() mutable { (*shared)(false); });
+        }
+      },
+      use_awaitable);
+}
+
+Request ToRequest(bhttp::request<bhttp::string_body>& msg) {
+  Request r;
+  r.method = std::string(msg.method_string());
+  r.target = std::string(msg.target());
+  auto q = r.target.find('?');
+  r.path = r.target.substr(0, q);
+  if (q != std::string::npos) r.query = r.target.substr(q + 1);
+  r.headers.reserve(16);
+  for (const auto& f : msg) {
+    std::string name(f.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    r.headers.emplace_back(std::move(name), std::string(f.value()));
+  }
+  r.body = std::move(msg.body());
+  return r;
+}
+
+bhttp::response<bhttp::string_body> ToBeast(Response&& r, unsigned version, bool keep_alive, bool head) {
+  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
+  res.set(bhttp::field::server, "rihla");
+  res.set(bhttp::field::content_type, r.content_type);
+  for (auto& [k, v] : r.headers) res.insert(k, v);
+  res.body() = std::move(r.body);
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+  if (head) res.body().clear();
+  return res;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(ServerOptions o, Pipeline& p, WorkerPool& w, Logger& l)
+      : options(std::move(o)), pipeline(p), workers(w), logger(l), ioc(static_cast<int>(options.io_threads)),
+        acceptor(ioc), signals(ioc, SIGINT, SIGTERM) {}
+
+  struct SessionEntry {
+    beast::tcp_stream* stream;
+    asio::any_io_executor strand;
+    bool idle;
+  };
+
+  ServerOptions options;
+  Pipeline& pipeline;
+  WorkerPool& workers;
+  Logger& logger;
+  asio::io_context ioc;
+  tcp::acceptor acceptor;
+  asio::signal_set signals;
+  std::atomic<bool> draining{false};
+  std::atomic<std::size_t> connections{0};
+  std::mutex sessions_mu;
+  std::unordered_map<std::uint64_t, SessionEntry> sessions;  // guarded by sessions_mu
+  std::uint64_t next_session_id = 0;                           // guarded by sessions_mu
+
+  std::uint64_t Register(beast::tcp_stream* stream, asio::any_io_executor strand) {
+    std::lock_guard lock(sessions_mu);
+    std::uint64_t id = ++next_session_id;
+    sessions.emplace(id, SessionEntry{stream, std::move(strand), true});
+    return id;
+  }
+  void SetIdle(std::uint64_t id, bool idle) {
+    std::lock_guard lock(sessions_mu);
+    sessions.at(id).idle = idle;
+  }
+  void Unregister(std::uint64_t id) {
+    std::lock_guard lock(sessions_mu);
+    sessions.erase(id);
+  }
+  // Closes connections that wait for their next request. Each close runs on the session's own
+  // strand and re-checks the registry, so it never touches a stream that is gone or busy.
+  void CloseIdleSessions() {
+    std::lock_guard lock(sessions_mu);
+    for (auto& [id, entry] : sessions) {
+      if (!entry.idle) continue;
+      asio::post(entry.strand, [this, id = id] {
+        std::lock_guard inner(sessions_mu);
+        auto it = sessions.find(id);
+        if (it != sessions.end() && it->second.idle) it->second.stream->socket().close();
+      });
+    }
+  }
+
+  void BeginDrain() {
+    if (draining.exchange(true)) return;
+    LogEvent(logger, LogLevel::kInfo, "shutting down: draining connections",
+             {{"connections", static_cast<std::int64_t>(connections.load())}});
+    beast::error_code ec;
+    acceptor.close(ec);
+    signals.cancel();
+    CloseIdleSessions();
+    asio::co_spawn(ioc, WaitForDrain(), asio::detached);
+  }
+
+  awaitable<void> WaitForDrain() {
+    asio::steady_timer timer(ioc);
+    auto deadline = std::chrono::steady_clock::now() + options.drain_timeout;
+    while (connections.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+      CloseIdleSessions();
+      timer.expires_after(std::chrono::milliseconds(20));
+      co_await timer.async_wait(kTuple);
+    }
+    if (connections.load() > 0) {
+      LogEvent(logger, LogLevel::kWarn, "drain timeout: closing remaining connections",
+               {{"connections", static_cast<std::int64_t>(connections.load())}});
+    }
+    ioc.stop();
+  }
+
+  awaitable<void> Accept() {
+    for (;;) {
+      auto strand = asio::make_strand(ioc);
+      auto [ec, socket] = co_await acceptor.async_accept(strand, kTuple);
+      if (ec) {
+        if (draining.load() || ec == asio::error::operation_aborted) co_return;
+        continue;  // e.g. EMFILE: keep serving existing connections
+      }
+      if (connections.load() >= options.max_connections) {
+        beast::error_code ignored;
+        socket.close(ignored);
+        continue;
+      }
+      connections.fetch_add(1);
+      auto ex = socket.get_executor();
+      asio::co_spawn(ex, Session(std::move(socket)), [this](std::exception_ptr) { connections.fetch_sub(1); });
+    }
+  }
+
+  awaitable<bool> Write(beast::tcp_stream& stream, Response&& r, unsigned version, bool keep_alive, bool head) {
+    auto res = ToBeast(std::move(r), version, keep_alive, head);
+    stream.expires_after(options.write_timeout);
+    auto [ec, n] = co_await bhttp::async_write(stream, res, kTuple);
+    co_return !ec;
+  }
+
+  awaitable<void> Session(tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    beast::error_code ignored;
+    stream.socket().set_option(tcp::no_delay(true), ignored);
+    auto strand = stream.get_executor();
+    std::uint64_t id = Register(&stream, strand);
+    beast::flat_buffer buffer;
+    for (;;) {
+      if (draining.load() && buffer.size() == 0) break;
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
+      parser.body_limit(options.body_limit);
+      stream.expires_after(options.read_timeout);
+      auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
+      SetIdle(id, false);
+      if (ec) {
+        std::optional<ErrorCode> code;
+        std::string detail;
+        if (ec == bhttp::error::body_limit) {
+          code = ErrorCode::kPayloadTooLarge;
+          detail = "the request body exceeds " + std::to_string(options.body_limit) + " bytes";
+        } else if (ec == bhttp::error::header_limit) {
+          code = ErrorCode::kHeaderTooLarge;
+          detail = "the request headers exceed " + std::to_string(options.header_limit) + " bytes";
+        } else if (ec.category() == bhttp::make_error_code(bhttp::error::body_limit).category() && ec != bhttp::error::end_of_stream &&
+                   ec != bhttp::error::partial_message) {
+          code = ErrorCode::kInvalidRequest;
+          detail = "malformed HTTP request";
+        }
+        if (code) {
+          Request partial;
+          if (parser.is_header_done()) {
+            for (const auto& f : parser.get()) {
+              std::string name(f.name_string());
+              for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+              partial.headers.emplace_back(std::move(name), std::string(f.value()));
+            }
+          }
+          Response r = pipeline.RejectUnparsed(*code, detail, partial);
+          co_await Write(stream, std::move(r), 11, false, false);
+        }
+        break;
+      }
+      auto& msg = parser.get();
+      bool head = msg.method() == bhttp::verb::head;
+      unsigned version = msg.version();
+      bool keep_alive = msg.keep_alive();
+      auto ex = std::make_shared<Exchange>();
+      ex->request = ToRequest(msg);
+      if (head) ex->request.method = "GET";
+      pipeline.Begin(*ex);
+      if (!ex->response) {
+        std::function<void()> job = [ex, this] { pipeline.Execute(*ex); };
+        bool ran = co_await OnWorker(workers, job);
+        if (!ran) pipeline.Overloaded(*ex);
+      }
+      Response r = pipeline.Finish(*ex);
+      keep_alive = keep_alive && !draining.load();
+      bool ok = co_await Write(stream, std::move(r), version, keep_alive, head);
+      if (!ok || !keep_alive) break;
+      SetIdle(id, true);
+    }
+    Unregister(id);
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream.close();
+  }
+};
+
+Server::Server(ServerOptions options, Pipeline& pipeline, WorkerPool& workers, Logger& logger)
+    : impl_(std::make_unique<Impl>(std::move(options), pipeline, workers, logger)) {}
+
+Server::~Server() = default;
+
+std::uint16_t Server::Listen() {
+  auto& a = impl_->acceptor;
+  tcp::endpoint ep(asio::ip::make_address(impl_->options.host), impl_->options.port);
+  a.open(ep.protocol());
+  a.set_option(asio::socket_base::reuse_address(true));
+  a.bind(ep);
+  a.listen(asio::socket_base::max_listen_connections);
+  return a.local_endpoint().port();
+}
+
+void Server::Run() {
+  auto& impl = *impl_;
+  impl.signals.async_wait([&impl](const beast::error_code& ec, int) {
+    if (!ec) impl.BeginDrain();
+  });
+  asio::co_spawn(impl.ioc, impl.Accept(), asio::detached);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 1; i < impl.options.io_threads; ++i) threads.emplace_back([&impl] { impl.ioc.run(); });
+  impl.ioc.run();
+  for (auto& t : threads) t.join();
+}
+
+void Server::Stop() {
+  asio::post(impl_->ioc, [impl = impl_.get()] { impl->BeginDrain(); });
+}
+
+}  // namespace rihla::http

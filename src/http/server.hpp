@@ -1,0 +1,58 @@
+#pragma once
+// HTTP/1.1 listener on Boost.Beast with C++20 coroutines.
+//
+// Threading model: `io_threads` threads run one io_context; each connection is a coroutine on
+// its own strand. Parsing, routing, fast paths (in-process cache hits) and writing happen on
+// these threads. Anything that may block (database, Redis) is handed to the WorkerPool; the
+// connection's coroutine suspends until the worker is done, so the event loop is never blocked.
+// A full worker queue answers 503 at once.
+//
+// Limits: request headers 8 KiB (431), body `body_limit` (413), every read and write has a
+// deadline (slow or silent clients are disconnected), keep-alive until the idle timeout.
+//
+// Shutdown: on SIGTERM/SIGINT (or Stop()) the acceptor closes, idle connections are closed,
+// in-flight requests finish (answered with Connection: close) for at most `drain_timeout`,
+// then Run() returns.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "http/pipeline.hpp"
+#include "http/worker_pool.hpp"
+
+namespace rihla::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;  // 0 picks a free port
+  std::size_t io_threads = 2;
+  std::size_t body_limit = 64 * 1024;
+  std::size_t header_limit = 8 * 1024;
+  std::chrono::milliseconds read_timeout{15000};   // per request, and keep-alive idle time
+  std::chrono::milliseconds write_timeout{15000};
+  std::chrono::milliseconds drain_timeout{10000};
+  std::size_t max_connections = 10000;
+};
+
+class Server {
+ public:
+  Server(ServerOptions options, Pipeline& pipeline, WorkerPool& workers, Logger& logger);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and listens; returns the bound port. Throws std::system_error when it cannot bind.
+  std::uint16_t Listen();
+  // Serves until a signal or Stop(); drains; returns. `on_ready` runs once listening.
+  void Run();
+  // Starts a graceful drain from any thread.
+  void Stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace rihla::http

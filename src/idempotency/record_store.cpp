@@ -1,0 +1,99 @@
+#include "idempotency/record_store.hpp"
+
+#include <soci/soci.h>
+
+namespace rihla::idempotency {
+namespace {
+
+constexpr const char* kInsert =
+    "INSERT INTO idempotency_records (id, scope, principal, idem_key, fingerprint, state, lease_token, locked_until,"
+    " created_at, expires_at) VALUES (:id, :s, :p, :k, :f, 'started', :lt, :lu, :c, :e)";
+constexpr const char* kFind =
+    "SELECT id, fingerprint, state, lease_token, locked_until, response_status, response_body, created_at, expires_at"
+    " FROM idempotency_records WHERE scope = :s AND principal = :p AND idem_key = :k";
+constexpr const char* kTakeOver =
+    "UPDATE idempotency_records SET lease_token = :nt, locked_until = :lu"
+    " WHERE id = :id AND state = 'started' AND lease_token = :ot AND locked_until < :now";
+constexpr const char* kComplete =
+    "UPDATE idempotency_records SET state = 'completed', response_status = :st, response_body = :b, locked_until = 0"
+    " WHERE id = :id AND state = 'started' AND lease_token = :lt";
+constexpr const char* kDeleteClaim =
+    "DELETE FROM idempotency_records WHERE id = :id AND state = 'started' AND lease_token = :lt";
+constexpr const char* kExpiredIds =
+    "SELECT id FROM idempotency_records WHERE expires_at < :n1 AND locked_until < :n2 ORDER BY expires_at LIMIT :l";
+constexpr const char* kDeleteExpired =
+    "DELETE FROM idempotency_records WHERE id = :id AND expires_at < :n1 AND locked_until < :n2";
+
+}  // namespace
+
+void InsertRecord(storage::Tx& tx, const Record& r) {
+  long long lu = r.locked_until, c = r.created_ms, e = r.expires_ms;
+  tx.sql << kInsert, soci::use(r.id), soci::use(r.scope), soci::use(r.principal), soci::use(r.key),
+      soci::use(r.fingerprint), soci::use(r.lease_token), soci::use(lu), soci::use(c), soci::use(e);
+}
+
+std::optional<Record> FindRecord(storage::Tx& tx, const std::string& scope, const std::string& principal,
+                                 const std::string& key) {
+  Record r;
+  long long lu = 0, c = 0, e = 0;
+  int status = 0;
+  soci::indicator status_ind = soci::i_null, body_ind = soci::i_null;
+  tx.sql << kFind, soci::use(scope), soci::use(principal), soci::use(key), soci::into(r.id), soci::into(r.fingerprint),
+      soci::into(r.state), soci::into(r.lease_token), soci::into(lu), soci::into(status, status_ind),
+      soci::into(r.response_body, body_ind), soci::into(c), soci::into(e);
+  if (!tx.sql.got_data()) return std::nullopt;
+  r.scope = scope;
+  r.principal = principal;
+  r.key = key;
+  r.locked_until = lu;
+  r.response_status = status_ind == soci::i_ok ? status : 0;
+  if (body_ind != soci::i_ok) r.response_body.clear();
+  r.created_ms = c;
+  r.expires_ms = e;
+  return r;
+}
+
+bool TakeOverRecord(storage::Tx& tx, const std::string& id, const std::string& old_token, const std::string& new_token,
+                    std::int64_t now_ms, std::int64_t locked_until) {
+  long long lu = locked_until, now = now_ms;
+  soci::statement st = (tx.sql.prepare << kTakeOver, soci::use(new_token), soci::use(lu), soci::use(id),
+                        soci::use(old_token), soci::use(now));
+  st.execute(true);
+  return st.get_affected_rows() == 1;
+}
+
+bool CompleteRecord(storage::Tx& tx, const std::string& id, const std::string& lease_token, int status,
+                    const std::string& body) {
+  soci::statement st = (tx.sql.prepare << kComplete, soci::use(status), soci::use(body), soci::use(id),
+                        soci::use(lease_token));
+  st.execute(true);
+  return st.get_affected_rows() == 1;
+}
+
+void DeleteClaim(storage::Tx& tx, const std::string& id, const std::string& lease_token) {
+  tx.sql << kDeleteClaim, soci::use(id), soci::use(lease_token);
+}
+
+std::vector<std::string> ExpiredRecordIds(storage::Tx& tx, std::int64_t now_ms, int limit) {
+  std::vector<std::string> out;
+  std::string id;
+  long long now = now_ms;
+  soci::statement st =
+      (tx.sql.prepare << kExpiredIds, soci::use(now), soci::use(now), soci::use(limit), soci::into(id));
+  st.execute();
+  while (st.fetch()) out.push_back(id);
+  return out;
+}
+
+std::size_t DeleteExpiredRecords(storage::Tx& tx, const std::vector<std::string>& ids, std::int64_t now_ms) {
+  std::size_t deleted = 0;
+  long long now = now_ms;
+  for (const auto& id : ids) {
+    soci::statement st = (tx.sql.prepare << kDeleteExpired, soci::use(id), soci::use(now), soci::use(now));
+    st.execute(true);
+    deleted += static_cast<std::size_t>(st.get_affected_rows());
+  }
+  return deleted;
+}
+
+}  // namespace rihla::idempotency

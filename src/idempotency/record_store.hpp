@@ -1,0 +1,40 @@
+#pragma once
+// SQL for idempotency_records. Every function runs inside the caller's Tx.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "storage/database.hpp"
+
+namespace rihla::idempotency {
+
+struct Record {
+  std::string id;
+  std::string scope, principal, key, fingerprint;
+  std::string state;  // "started" | "completed"
+  std::string lease_token;
+  std::int64_t locked_until = 0;
+  int response_status = 0;
+  std::string response_body;
+  std::int64_t created_ms = 0, expires_ms = 0;
+};
+
+// Throws DuplicateKey when (scope, principal, key) exists.
+void InsertRecord(storage::Tx& tx, const Record& record);
+std::optional<Record> FindRecord(storage::Tx& tx, const std::string& scope, const std::string& principal,
+                                 const std::string& key);
+// Takes over a 'started' record whose lease ended before now_ms, if it still has old_token.
+bool TakeOverRecord(storage::Tx& tx, const std::string& id, const std::string& old_token, const std::string& new_token,
+                    std::int64_t now_ms, std::int64_t locked_until);
+// Stores the response, only while `lease_token` still holds the record.
+bool CompleteRecord(storage::Tx& tx, const std::string& id, const std::string& lease_token, int status,
+                    const std::string& body);
+// Deletes a 'started' record held by `lease_token` (the operation failed with a 5xx).
+void DeleteClaim(storage::Tx& tx, const std::string& id, const std::string& lease_token);
+// Ids of records past expires_at whose lease (if started) is over too, at most `limit`.
+std::vector<std::string> ExpiredRecordIds(storage::Tx& tx, std::int64_t now_ms, int limit);
+// Deletes these ids if still expired at now_ms; returns how many.
+std::size_t DeleteExpiredRecords(storage::Tx& tx, const std::vector<std::string>& ids, std::int64_t now_ms);
+
+}  // namespace rihla::idempotency

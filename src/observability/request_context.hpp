@@ -1,0 +1,33 @@
+#pragma once
+// Per-request state, passed explicitly from the listener through handlers into storage calls.
+// Never stored in a thread_local or global: a request's coroutine may resume on another thread,
+// and a worker thread serves many requests.
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "observability/logger.hpp"
+
+namespace rihla {
+
+struct RequestContext {
+  std::string correlation_id;
+  std::string trace_id;  // W3C trace-id (32 lowercase hex) or empty
+  std::string span_id;   // parent span id from traceparent, or empty
+  std::string method;
+  std::string route;     // matched route template, e.g. "/v1/flights/{id}"
+  std::string user_id;   // set once a bearer token was verified
+  std::string principal; // "user:<id>", "admin" or "webhook:payments"
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point deadline = started + std::chrono::seconds(10);
+  Logger* logger = nullptr;
+
+  // Logs with this request's correlation_id (and trace ids) merged in.
+  void Log(LogLevel level, std::string_view msg, boost::json::object fields = {}) const;
+  bool Expired() const { return std::chrono::steady_clock::now() >= deadline; }
+};
+
+
+}  // namespace rihla

@@ -1,0 +1,79 @@
+#include "services/flight_service.hpp"
+
+#include "domain/errors.hpp"
+#include "domain/render.hpp"
+#include "domain/time.hpp"
+#include "security/crypto.hpp"
+#include "storage/flight_repository.hpp"
+
+namespace rihla::services {
+
+std::vector<domain::Airport> FlightService::Airports(RequestContext& ctx) {
+  std::vector<domain::Airport> out;
+  db_.Read([&](storage::Tx& tx) { out = storage::ListAirports(tx); });
+  return out;
+}
+
+cache::Lookup FlightService::Search(RequestContext& ctx, const domain::SearchQuery& q) {
+  return cache_.GetOrLoad(q.Route(), q.Canonical(), [&] {
+    std::vector<domain::Flight> flights;
+    metrics_.Increment("rihla_search_db_queries_total");
+    db_.Read([&](storage::Tx& tx) {
+      flights = storage::SearchFlights(tx, q.from, q.to, q.cabin, q.day_start_ms, q.day_start_ms + domain::kDayMs,
+                                       q.passengers);
+    });
+    return domain::SearchResultBody(flights);
+  });
+}
+
+std::optional<std::string> FlightService::PeekSearch(const domain::SearchQuery& q) {
+  if (!cache_.PeekIsNonBlocking()) return std::nullopt;
+  return cache_.Peek(q.Route(), q.Canonical());
+}
+
+domain::Flight FlightService::Get(RequestContext& ctx, const std::string& id) {
+  std::optional<domain::Flight> flight;
+  db_.Read([&](storage::Tx& tx) { flight = storage::FindFlight(tx, id); });
+  if (!flight) throw ApiError(ErrorCode::kNotFound, "no flight with this id");
+  return *flight;
+}
+
+domain::Flight FlightService::Create(RequestContext& ctx, domain::Flight flight) {
+  flight.id = "fl_" + RandomHex(8);
+  try {
+    db_.Write([&](storage::Tx& tx) {
+      std::vector<FieldError> errors;
+      if (!storage::AirportExists(tx, flight.origin)) errors.push_back({"from", "unknown airport"});
+      if (!storage::AirportExists(tx, flight.destination)) errors.push_back({"to", "unknown airport"});
+      if (!errors.empty()) throw ApiError(ErrorCode::kInvalidRequest, "unknown airport", std::move(errors));
+      storage::InsertFlight(tx, flight, domain::NowMs());
+    });
+  } catch (const DuplicateKey&) {
+    throw ApiError(ErrorCode::kInvalidState, "a flight with this flight_number, departure_time and cabin exists");
+  }
+  RouteChanged(ctx, flight.origin + "-" + flight.destination);
+  ctx.Log(LogLevel::kInfo, "flight created", {{"flight_id", flight.id}});
+  return flight;
+}
+
+domain::Flight FlightService::Patch(RequestContext& ctx, const std::string& id, const domain::FlightPatch& patch) {
+  std::optional<domain::Flight> result;
+  db_.Write([&](storage::Tx& tx) {
+    if (!storage::FindFlight(tx, id)) throw ApiError(ErrorCode::kNotFound, "no flight with this id");
+    if (patch.seats_total && !storage::UpdateSeatsTotal(tx, id, *patch.seats_total)) {
+      throw ApiError(ErrorCode::kInvalidState, "seats_total is below the seats already held");
+    }
+    if (patch.price) storage::UpdateFlightPrice(tx, id, *patch.price);
+    result = storage::FindFlight(tx, id);
+  });
+  RouteChanged(ctx, result->origin + "-" + result->destination);
+  ctx.Log(LogLevel::kInfo, "flight updated", {{"flight_id", id}});
+  return *result;
+}
+
+void FlightService::RouteChanged(RequestContext& ctx, const std::string& route) {
+  cache_.Invalidate(route);
+  ctx.Log(LogLevel::kDebug, "route invalidated", {{"route", route}});
+}
+
+}  // namespace rihla::services

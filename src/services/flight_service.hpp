@@ -1,0 +1,46 @@
+#pragma once
+// Flight use cases: airports, search (through the cache), flight by id, admin create/patch.
+// Writes invalidate the route's cache entries after commit and before returning, so once the
+// caller has answered, no search shows data from before the write.
+// Blocking: call on worker threads (PeekSearch excepted, see below).
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cache/search_cache.hpp"
+#include "domain/flight_rules.hpp"
+#include "domain/models.hpp"
+#include "domain/search.hpp"
+#include "observability/metrics.hpp"
+#include "observability/request_context.hpp"
+#include "storage/database.hpp"
+
+namespace rihla::services {
+
+class FlightService {
+ public:
+  FlightService(storage::Database& db, cache::SearchCache& cache, Metrics& metrics)
+      : db_(db), cache_(cache), metrics_(metrics) {}
+
+  std::vector<domain::Airport> Airports(RequestContext& ctx);
+  // Cached search body; `hit` tells whether the database was read for this request.
+  cache::Lookup Search(RequestContext& ctx, const domain::SearchQuery& query);
+  // Non-blocking cache probe for an I/O thread; nullopt when it would block or missed.
+  std::optional<std::string> PeekSearch(const domain::SearchQuery& query);
+  // Throws ApiError(kNotFound).
+  domain::Flight Get(RequestContext& ctx, const std::string& id);
+  // Throws ApiError kInvalidRequest (unknown airport) or kInvalidState (duplicate flight).
+  domain::Flight Create(RequestContext& ctx, domain::Flight flight);
+  // Throws kNotFound, or kInvalidState when seats_total < seats held.
+  domain::Flight Patch(RequestContext& ctx, const std::string& id, const domain::FlightPatch& patch);
+
+  // After a committed write that changed seats or prices on `route` ("RUH-JED").
+  void RouteChanged(RequestContext& ctx, const std::string& route);
+
+ private:
+  storage::Database& db_;
+  cache::SearchCache& cache_;
+  Metrics& metrics_;
+};
+
+}  // namespace rihla::services

@@ -1,0 +1,112 @@
+#include "services/payment_service.hpp"
+
+#include <boost/json.hpp>
+
+#include "domain/booking_rules.hpp"
+#include "domain/errors.hpp"
+#include "domain/json_input.hpp"
+#include "domain/money.hpp"
+#include "domain/render.hpp"
+#include "domain/time.hpp"
+#include "domain/webhook_signature.hpp"
+#include "storage/booking_repository.hpp"
+
+namespace rihla::services {
+namespace {
+
+struct Event {
+  std::string id, type, booking_id;
+  std::optional<domain::Money> amount;
+};
+
+Event ParseEvent(const std::string& raw) {
+  auto body = domain::ParseJsonObject(raw);
+  domain::FieldReader r(body);
+  Event e;
+  auto id = r.String("id", true, 255);
+  auto type = r.String("type", true, 50);
+  const auto* data = r.Object("data", true);
+  if (data) {
+    domain::FieldReader d(*data, "data.");
+    auto booking_id = d.String("booking_id", true, 40);
+    if (const auto* amount = d.Object("amount", true)) {
+      domain::FieldReader a(*amount, "data.amount.");
+      auto value = a.String("amount", true, 20);
+      auto currency = a.String("currency", true, 3);
+      for (auto& err : a.errors()) d.errors().push_back(std::move(err));
+      if (value && currency) {
+        e.amount = domain::ParseMoney(*value, *currency);
+        if (!e.amount) d.Fail("amount", "must be a decimal amount string with a supported currency");
+      }
+    }
+    for (auto& err : d.errors()) r.errors().push_back(std::move(err));
+    if (booking_id) e.booking_id = *booking_id;
+  }
+  r.ThrowIfErrors("invalid payment event");
+  e.id = *id;
+  e.type = *type;
+  return e;
+}
+
+std::string Ignored(const std::string& reason) {
+  return boost::json::serialize(boost::json::object{{"received", true}, {"result", "ignored"}, {"reason", reason}});
+}
+
+}  // namespace
+
+idempotency::Result PaymentService::Handle(RequestContext& ctx, const std::string& path,
+                                           const std::string& signature_header, const std::string& raw_body) {
+  if (secret_.empty()) {
+    throw ApiError(ErrorCode::kServiceUnavailable, "payment webhooks are not configured (RIHLA_WEBHOOK_SECRET)");
+  }
+  if (!domain::VerifyWebhookSignature(signature_header, raw_body, secret_, domain::NowMs() / 1000)) {
+    throw ApiError(ErrorCode::kInvalidSignature, "Rihla-Signature is missing, wrong, or outside the 300 s tolerance");
+  }
+  Event event = ParseEvent(raw_body);
+  idempotency::Request key{"POST /v1/webhooks/payments", ctx.principal, event.id,
+                           idempotency::Fingerprint("POST", path, raw_body), true};
+  return idem_.Run(ctx, key, [&](storage::Tx& tx) {
+    std::int64_t now = domain::NowMs();
+    storage::PaymentEventRow row{event.id, event.type, event.booking_id, "", "ignored", "", 0};
+    if (event.amount) {
+      row.amount_minor = event.amount->minor;
+      row.currency = event.amount->currency;
+    }
+    auto finish = [&](const std::string& result, const std::string& reason, std::string body) {
+      row.result = result;
+      row.reason = reason;
+      storage::InsertPaymentEvent(tx, row, now);
+      ctx.Log(LogLevel::kInfo, "payment event processed",
+              {{"event_id", event.id}, {"result", result}, {"reason", reason}, {"booking_id", event.booking_id}});
+      return idempotency::Outcome{200, std::move(body), {}};
+    };
+    if (storage::PaymentEventExists(tx, event.id)) {
+      return idempotency::Outcome{200, Ignored("event already processed"), {}};
+    }
+    if (event.type != "payment.succeeded") {
+      std::string reason = event.type == "payment.failed" ? "payment failed; the booking stays unpaid until it expires"
+                                                          : "unsupported event type";
+      return finish("ignored", reason, Ignored(reason));
+    }
+    auto booking = storage::FindBooking(tx, event.booking_id);
+    if (!booking) return finish("ignored", "unknown booking", Ignored("unknown booking"));
+    auto status = domain::EffectiveStatus(*booking, now);
+    if (status != domain::BookingStatus::kPendingPayment) {
+      std::string reason = "booking is " + std::string(domain::StatusName(status));
+      return finish("ignored", reason, Ignored(reason));
+    }
+    if (!event.amount || !(*event.amount == booking->total)) {
+      return finish("ignored", "amount does not match the booking total", Ignored("amount does not match the booking total"));
+    }
+    storage::TransitionGuard guard{{domain::BookingStatus::kPendingPayment}, std::nullopt, now};
+    if (!storage::TransitionBooking(tx, booking->id, guard, domain::BookingStatus::kConfirmed, now)) {
+      return finish("ignored", "booking is no longer pending", Ignored("booking is no longer pending"));
+    }
+    booking->status = domain::BookingStatus::kConfirmed;
+    std::string body = boost::json::serialize(boost::json::object{
+        {"received", true}, {"result", "confirmed"}, {"booking", domain::BookingJson(*booking)}});
+    return finish("confirmed", "", std::move(body));
+  });
+}
+
+}  // namespace rihla::services

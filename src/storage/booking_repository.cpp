@@ -1,0 +1,208 @@
+#include "storage/booking_repository.hpp"
+
+#include <soci/soci.h>
+
+#include "storage/statement.hpp"
+
+#include "domain/render.hpp"
+
+namespace rihla::storage {
+namespace {
+
+constexpr const char* kInsertUser =
+    "INSERT INTO users (id, email, email_normalized, password_hash, created_at) VALUES (:id, :e, :n, :h, :t)";
+constexpr const char* kFindUserByEmail = "SELECT id, email, password_hash FROM users WHERE email_normalized = :n";
+constexpr const char* kInsertToken = "INSERT INTO tokens (token_hash, user_id, created_at) VALUES (:h, :u, :t)";
+constexpr const char* kUserForToken = "SELECT user_id FROM tokens WHERE token_hash = :h";
+constexpr const char* kInsertBooking =
+    "INSERT INTO bookings (id, user_id, flight_id, status, seats, total_minor, currency, created_at, expires_at,"
+    " updated_at) VALUES (:id, :u, :f, :s, :n, :t, :c, :ca, :ea, :ua)";
+constexpr const char* kInsertPassenger =
+    "INSERT INTO passengers (booking_id, seq, given_name, family_name) VALUES (:b, :s, :g, :f)";
+constexpr const char* kBookingColumns =
+    "SELECT id, user_id, flight_id, status, total_minor, currency, created_at, expires_at FROM bookings ";
+constexpr const char* kFindBookingWhere = "WHERE id = :id";
+constexpr const char* kListFirstWhere = "WHERE user_id = :u ORDER BY created_at DESC, id DESC LIMIT :l";
+constexpr const char* kListAfterWhere =
+    "WHERE user_id = :u AND (created_at < :c1 OR (created_at = :c2 AND id < :id))"
+    " ORDER BY created_at DESC, id DESC LIMIT :l";
+constexpr const char* kPassengers =
+    "SELECT given_name, family_name FROM passengers WHERE booking_id = :b ORDER BY seq";
+constexpr const char* kDueForExpiry =
+    "SELECT id FROM bookings WHERE status = 'pending_payment' AND expires_at <= :now ORDER BY expires_at LIMIT :l";
+constexpr const char* kEventExists = "SELECT COUNT(*) FROM payment_events WHERE id = :id";
+constexpr const char* kInsertEvent =
+    "INSERT INTO payment_events (id, type, booking_id, amount_minor, currency, result, reason, received_at)"
+    " VALUES (:id, :ty, :b, :a, :c, :r, :re, :t)";
+
+struct BookingRow {
+  std::string id, user_id, flight_id, status, currency;
+  long long total = 0, created = 0, expires = 0;
+};
+
+// Adds the booking columns as into-elements; the caller adds its use-elements and calls Prepare.
+void IntoBooking(soci::statement& st, BookingRow& r) {
+  st.exchange(soci::into(r.id));
+  st.exchange(soci::into(r.user_id));
+  st.exchange(soci::into(r.flight_id));
+  st.exchange(soci::into(r.status));
+  st.exchange(soci::into(r.total));
+  st.exchange(soci::into(r.currency));
+  st.exchange(soci::into(r.created));
+  st.exchange(soci::into(r.expires));
+}
+
+
+domain::Booking ToBooking(const BookingRow& r) {
+  domain::Booking b;
+  b.id = r.id;
+  b.user_id = r.user_id;
+  b.flight_id = r.flight_id;
+  domain::ParseStatus(r.status, b.status);
+  b.total = domain::Money{r.total, r.currency};
+  b.created_ms = r.created;
+  b.expires_ms = r.expires;
+  return b;
+}
+
+void LoadPassengers(Tx& tx, domain::Booking& b) {
+  domain::Passenger p;
+  soci::statement st =
+      (tx.sql.prepare << kPassengers, soci::use(b.id), soci::into(p.given_name), soci::into(p.family_name));
+  st.execute();
+  while (st.fetch()) b.passengers.push_back(p);
+}
+
+std::string StatusList(const std::vector<domain::BookingStatus>& statuses) {
+  // Status names are fixed identifiers from domain::StatusName, never user input.
+  std::string out;
+  for (auto s : statuses) {
+    if (!out.empty()) out += ", ";
+    out += "'" + std::string(domain::StatusName(s)) + "'";
+  }
+  return out;
+}
+
+}  // namespace
+
+void InsertUser(Tx& tx, const domain::User& user, const std::string& email_normalized, std::int64_t now_ms) {
+  long long now = now_ms;
+  tx.sql << kInsertUser, soci::use(user.id), soci::use(user.email), soci::use(email_normalized),
+      soci::use(user.password_hash), soci::use(now);
+}
+
+std::optional<domain::User> FindUserByEmail(Tx& tx, const std::string& email_normalized) {
+  domain::User u;
+  soci::indicator ind;
+  tx.sql << kFindUserByEmail, soci::use(email_normalized), soci::into(u.id, ind), soci::into(u.email),
+      soci::into(u.password_hash);
+  if (!tx.sql.got_data()) return std::nullopt;
+  return u;
+}
+
+void InsertToken(Tx& tx, const std::string& token_hash, const std::string& user_id, std::int64_t now_ms) {
+  long long now = now_ms;
+  tx.sql << kInsertToken, soci::use(token_hash), soci::use(user_id), soci::use(now);
+}
+
+std::string UserForTokenHash(Tx& tx, const std::string& token_hash) {
+  std::string user_id;
+  tx.sql << kUserForToken, soci::use(token_hash), soci::into(user_id);
+  return tx.sql.got_data() ? user_id : std::string();
+}
+
+void InsertBooking(Tx& tx, const domain::Booking& b, std::int64_t now_ms) {
+  std::string status(domain::StatusName(b.status));
+  int seats = static_cast<int>(b.passengers.size());
+  long long total = b.total.minor, created = b.created_ms, expires = b.expires_ms, now = now_ms;
+  tx.sql << kInsertBooking, soci::use(b.id), soci::use(b.user_id), soci::use(b.flight_id), soci::use(status),
+      soci::use(seats), soci::use(total), soci::use(b.total.currency), soci::use(created), soci::use(expires),
+      soci::use(now);
+  for (std::size_t i = 0; i < b.passengers.size(); ++i) {
+    int seq = static_cast<int>(i);
+    tx.sql << kInsertPassenger, soci::use(b.id), soci::use(seq), soci::use(b.passengers[i].given_name),
+        soci::use(b.passengers[i].family_name);
+  }
+}
+
+std::optional<domain::Booking> FindBooking(Tx& tx, const std::string& id) {
+  BookingRow r;
+  soci::statement st(tx.sql);
+  IntoBooking(st, r);
+  st.exchange(soci::use(id));
+  PrepareStatement(st, std::string(kBookingColumns) + kFindBookingWhere);
+  st.execute();
+  if (!st.fetch()) return std::nullopt;
+  domain::Booking b = ToBooking(r);
+  LoadPassengers(tx, b);
+  return b;
+}
+
+std::vector<domain::Booking> ListBookings(Tx& tx, const std::string& user_id, const std::optional<BookingCursor>& after,
+                                          int limit) {
+  std::vector<domain::Booking> out;
+  BookingRow r;
+  long long c = after ? after->created_ms : 0;
+  soci::statement st(tx.sql);
+  IntoBooking(st, r);
+  st.exchange(soci::use(user_id));
+  if (after) {
+    st.exchange(soci::use(c));
+    st.exchange(soci::use(c));
+    st.exchange(soci::use(after->id));
+  }
+  st.exchange(soci::use(limit));
+  PrepareStatement(st, std::string(kBookingColumns) + (after ? kListAfterWhere : kListFirstWhere));
+  st.execute();
+  while (st.fetch()) out.push_back(ToBooking(r));
+  for (auto& b : out) LoadPassengers(tx, b);
+  return out;
+}
+
+bool TransitionBooking(Tx& tx, const std::string& id, const TransitionGuard& guard, domain::BookingStatus to,
+                       std::int64_t now_ms) {
+  std::string sql = "UPDATE bookings SET status = :to, updated_at = :now WHERE id = :id AND status IN (" +
+                    StatusList(guard.from) + ")";
+  if (guard.expired_before) sql += " AND expires_at <= :eb";
+  if (guard.valid_after) sql += " AND expires_at > :va";
+  std::string to_name(domain::StatusName(to));
+  long long now = now_ms;
+  long long eb = guard.expired_before.value_or(0), va = guard.valid_after.value_or(0);
+  soci::statement st(tx.sql);
+  st.exchange(soci::use(to_name));
+  st.exchange(soci::use(now));
+  st.exchange(soci::use(id));
+  if (guard.expired_before) st.exchange(soci::use(eb));
+  if (guard.valid_after) st.exchange(soci::use(va));
+  PrepareStatement(st, sql);
+  st.execute(true);
+  return st.get_affected_rows() == 1;
+}
+
+std::vector<std::string> BookingsDueForExpiry(Tx& tx, std::int64_t now_ms, int limit) {
+  std::vector<std::string> out;
+  std::string id;
+  long long now = now_ms;
+  soci::statement st = (tx.sql.prepare << kDueForExpiry, soci::use(now), soci::use(limit), soci::into(id));
+  st.execute();
+  while (st.fetch()) out.push_back(id);
+  return out;
+}
+
+bool PaymentEventExists(Tx& tx, const std::string& id) {
+  long long n = 0;
+  tx.sql << kEventExists, soci::use(id), soci::into(n);
+  return n > 0;
+}
+
+void InsertPaymentEvent(Tx& tx, const PaymentEventRow& e, std::int64_t now_ms) {
+  long long amount = e.amount_minor, now = now_ms;
+  soci::indicator b_ind = e.booking_id.empty() ? soci::i_null : soci::i_ok;
+  soci::indicator c_ind = e.currency.empty() ? soci::i_null : soci::i_ok;
+  soci::indicator a_ind = e.currency.empty() ? soci::i_null : soci::i_ok;
+  soci::indicator r_ind = e.reason.empty() ? soci::i_null : soci::i_ok;
+  tx.sql << kInsertEvent, soci::use(e.id), soci::use(e.type), soci::use(e.booking_id, b_ind), soci::use(amount, a_ind),
+      soci::use(e.currency, c_ind), soci::use(e.result), soci::use(e.reason, r_ind), soci::use(now);
+}
+
+}  // namespace rihla::storage
