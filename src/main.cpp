@@ -42,7 +42,11 @@ int main(int argc, char** argv) {
   serve->add_option("--sweep-interval-ms", config.sweep_interval_ms, "RIHLA_SWEEP_INTERVAL_MS: booking expiry sweep period")->capture_default_str();
 
   cli.add_subcommand("migrate", "Apply pending database migrations.");
-  cli.add_subcommand("seed", "Apply migrations and load the demo airports and 60-day schedule (idempotent).");
+  auto* seed = cli.add_subcommand("seed", "Apply migrations and load the demo airports and schedule (idempotent).");
+  int seed_days = 60;
+  seed->add_option("--days", seed_days, "days of schedule from today (UTC); 0 loads only airports")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 366));
   auto* cleanup = cli.add_subcommand("cleanup", "Delete expired idempotency records in bounded batches.");
   cleanup->add_option("--idempotency-ttl-seconds", config.idempotency_ttl_seconds, "RIHLA_IDEMPOTENCY_TTL_SECONDS");
   auto* cache = cli.add_subcommand("cache", "Search cache administration.");
@@ -58,7 +62,7 @@ int main(int argc, char** argv) {
   try {
     if (*serve) return rihla::app::Serve(config);
     if (cli.got_subcommand("migrate")) return rihla::app::Migrate(config);
-    if (cli.got_subcommand("seed")) return rihla::app::Seed(config);
+    if (*seed) return rihla::app::Seed(config, seed_days);
     if (*cleanup) return rihla::app::Cleanup(config);
     if (*purge) {
       if (route.empty() == !all) {

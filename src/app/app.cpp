@@ -171,13 +171,13 @@ int Migrate(const Config& config) {
   }
 }
 
-int Seed(const Config& config) {
+int Seed(const Config& config, int days) {
   Logger logger(config.log_level);
   auto url = storage::ParseDatabaseUrl(config.database_url);
   storage::Database db(url, DbOptions(config, url));
   try {
     storage::ApplyMigrations(db, logger);
-    storage::SeedDemoData(db, logger, domain::NowMs());
+    storage::SeedDemoData(db, logger, domain::NowMs(), days);
     return 0;
   } catch (const std::exception& e) {
     LogEvent(logger, LogLevel::kError, "seed failed", {{"error", e.what()}});

@@ -7,7 +7,7 @@ namespace rihla::app {
 
 int Serve(const Config& config);
 int Migrate(const Config& config);
-int Seed(const Config& config);
+int Seed(const Config& config, int days);
 int Cleanup(const Config& config);
 int PurgeCache(const Config& config, const std::string& route, bool all);
 

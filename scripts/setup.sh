@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages rihla needs to build (and, with --test, to run its tests and
+# benchmarks). Safe to run again: installs only what is missing.
+set -euo pipefail
+
+packages=(build-essential cmake pkg-config git
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libsoci-dev libsqlite3-dev libpq-dev libmariadb-dev libhiredis-dev
+  libssl-dev libsodium-dev libcli11-dev libgtest-dev sqlite3 curl)
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(postgresql mariadb-server redis-server nginx-light wrk)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  SUDO=""
+  [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+  # Packaged servers must not start system-wide instances: the tests start their own on loopback.
+  created_policy=""
+  if [[ ! -e /usr/sbin/policy-rc.d && $(id -u) -eq 0 ]]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && created_policy=1
+  fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  [[ -n "$created_policy" ]] && rm -f /usr/sbin/policy-rc.d
+fi

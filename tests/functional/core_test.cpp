@@ -1,0 +1,244 @@
+// The HTTP core against the real binary: health, routing, limits, hostile input, correlation
+// ids under concurrency, graceful shutdown.
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <barrier>
+#include <set>
+#include <thread>
+
+#include "support/api.hpp"
+#include "support/http_client.hpp"
+#include "support/server_process.hpp"
+
+namespace rihla::test {
+namespace {
+
+class CoreTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    server_ = new ServerProcess(ServerConfig{.env = {{"RIHLA_READ_TIMEOUT_MS", "1000"}}});
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+  static ServerProcess* server_;
+  HttpClient client_{server_->port()};
+};
+ServerProcess* CoreTest::server_ = nullptr;
+
+void ExpectProblem(const HttpResponse& r, int status, const std::string& slug) {
+  EXPECT_EQ(r.status, status) << r.body;
+  EXPECT_EQ(r.Header("content-type"), "application/problem+json");
+  auto body = r.Json().as_object();
+  EXPECT_EQ(body.at("type").as_string(), "/problems/" + slug);
+  EXPECT_EQ(body.at("status").as_int64(), status);
+  EXPECT_FALSE(body.at("title").as_string().empty());
+  EXPECT_EQ(body.at("correlation_id").as_string(), r.Header("x-correlation-id"));
+}
+
+TEST_F(CoreTest, HealthzAndReadyzAnswerOk) {
+  auto h = client_.Get("/healthz");
+  EXPECT_EQ(h.status, 200);
+  EXPECT_EQ(h.Json().at("status").as_string(), "ok");
+  auto r = client_.Get("/readyz");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.Json().at("checks").at("database").as_string(), "ok");
+  EXPECT_EQ(r.Json().at("checks").at("cache").as_string(), "ok");
+}
+
+TEST_F(CoreTest, MetricsCountRequestsByRouteAndStatus) {
+  client_.Get("/v1/flights/nope-" + std::to_string(::getpid()));
+  auto m = client_.Get("/metrics");
+  EXPECT_EQ(m.status, 200);
+  EXPECT_NE(m.body.find("http_requests_total{method=\"GET\",route=\"/v1/flights/{id}\",status=\"404\"}"),
+            std::string::npos)
+      << m.body;
+  EXPECT_NE(m.body.find("http_request_duration_seconds_bucket{method=\"GET\",route=\"/healthz\""), std::string::npos);
+  EXPECT_NE(m.body.find("rihla_db_pool_size"), std::string::npos);
+}
+
+TEST_F(CoreTest, UnknownRouteIs404Problem) { ExpectProblem(client_.Get("/v1/nothing-here"), 404, "not-found"); }
+
+TEST_F(CoreTest, WrongMethodIs405WithAllow) {
+  auto r = client_.Request("DELETE", "/v1/bookings");
+  ExpectProblem(r, 405, "method-not-allowed");
+  EXPECT_EQ(r.Header("allow"), "POST, GET");
+}
+
+TEST_F(CoreTest, NonJsonBodyIs415) {
+  auto r = client_.Request("POST", "/v1/auth/signup", "email=a", {{"Content-Type", "text/plain"}});
+  ExpectProblem(r, 415, "unsupported-media-type");
+}
+
+TEST_F(CoreTest, BodyOver64KiBIs413AndServerStaysUp) {
+  std::string big(70 * 1024, 'x');
+  auto r = client_.PostJson("/v1/auth/signup", "{\"email\":\"" + big + "\"}");
+  ExpectProblem(r, 413, "payload-too-large");
+  EXPECT_EQ(HttpClient(server_->port()).Get("/healthz").status, 200);
+}
+
+TEST_F(CoreTest, HugeHeadersAre431) {
+  std::string raw = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n";
+  auto r = client_.SendRaw(raw);
+  EXPECT_EQ(r.status, 431);
+  EXPECT_EQ(r.Header("content-type"), "application/problem+json");
+  EXPECT_EQ(HttpClient(server_->port()).Get("/healthz").status, 200);
+}
+
+TEST_F(CoreTest, GarbageRequestLineIs400) {
+  auto r = client_.SendRaw("THIS IS NOT HTTP\r\n\r\n");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(HttpClient(server_->port()).Get("/healthz").status, 200);
+}
+
+TEST_F(CoreTest, HostileJsonBodiesGetClear400s) {
+  std::string deep(10000, '[');
+  std::vector<std::string> bodies = {"{not json", deep, "\"just a string\"", "[1,2,3]",
+                                     std::string("{\"email\":\"\xff\xfe\",\"password\":\"12345678\"}"),
+                                     "{\"email\": 5, \"password\": []}"};
+  for (const auto& body : bodies) {
+    auto r = client_.PostJson("/v1/auth/signup", body);
+    ExpectProblem(r, 400, "invalid-request");
+  }
+  EXPECT_EQ(client_.Get("/healthz").status, 200);
+}
+
+TEST_F(CoreTest, SqlLookingInputIsJustData) {
+  auto r = client_.Get("/v1/flights/search?from=RUH%27%3B%20DROP%20TABLE%20flights%3B--&to=JED&date=" + FutureDate());
+  ExpectProblem(r, 400, "invalid-request");
+  auto f = client_.Get("/v1/flights/x'%20OR%20'1'%3D'1");
+  ExpectProblem(f, 404, "not-found");
+  auto login = client_.PostJson("/v1/auth/login", R"({"email":"' OR 1=1 --","password":"' OR '1'='1"})");
+  ExpectProblem(login, 401, "unauthorized");
+  EXPECT_EQ(client_.Get("/v1/airports").status, 200);
+}
+
+TEST_F(CoreTest, ValidCorrelationIdIsEchoedInvalidIsReplaced) {
+  auto a = client_.Get("/healthz", {{"X-Correlation-ID", "abc-123_X.y:z"}});
+  EXPECT_EQ(a.Header("x-correlation-id"), "abc-123_X.y:z");
+  auto b = client_.Get("/healthz", {{"X-Request-ID", "req-42"}});
+  EXPECT_EQ(b.Header("x-correlation-id"), "req-42");
+  auto c = client_.Get("/healthz", {{"X-Correlation-ID", "bad id<script>"}, {"X-Request-ID", "req-43"}});
+  EXPECT_EQ(c.Header("x-correlation-id"), "req-43");
+  auto d = client_.Get("/healthz", {{"X-Correlation-ID", std::string(129, 'a')}});
+  EXPECT_EQ(d.Header("x-correlation-id").size(), 36u);  // a generated UUIDv4
+  EXPECT_EQ(server_->LogText().find("<script>"), std::string::npos);
+  EXPECT_EQ(server_->LogText().find(std::string(129, 'a')), std::string::npos);
+}
+
+TEST_F(CoreTest, TraceparentIsLoggedAsTraceIdAndSpanId) {
+  client_.Get("/healthz", {{"X-Correlation-ID", "trace-check-1"},
+                           {"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}});
+  client_.Get("/healthz", {{"X-Correlation-ID", "trace-check-2"},
+                           {"traceparent", "00-00000000000000000000000000000000-00f067aa0ba902b7-01"}});
+  bool found = Eventually(
+      [&] {
+        for (const auto& line : server_->LogLines()) {
+          if (line.contains("correlation_id") && line.at("correlation_id") == "trace-check-1") return true;
+        }
+        return false;
+      },
+      5000);
+  ASSERT_TRUE(found);
+  for (const auto& line : server_->LogLines()) {
+    if (!line.contains("correlation_id")) continue;
+    if (line.at("correlation_id") == "trace-check-1") {
+      EXPECT_EQ(line.at("trace_id").as_string(), "4bf92f3577b34da6a3ce929d0e0e4736");
+      EXPECT_EQ(line.at("span_id").as_string(), "00f067aa0ba902b7");
+    }
+    if (line.at("correlation_id") == "trace-check-2") {
+      EXPECT_FALSE(line.contains("trace_id"));
+    }
+  }
+}
+
+// 200 concurrent requests with distinct ids, across threads and keep-alive connections that
+// hit both the I/O-thread path and the worker path: every response and every log line carries
+// its own request's id.
+TEST_F(CoreTest, ConcurrentRequestsNeverMixCorrelationIds) {
+  constexpr int kThreads = 20, kPerThread = 10;
+  std::barrier start(kThreads);
+  std::vector<std::string> mismatches;
+  std::mutex mu;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      HttpClient c(server_->port());
+      start.arrive_and_wait();
+      for (int i = 0; i < kPerThread; ++i) {
+        std::string id = "cc-" + std::to_string(t) + "-" + std::to_string(i);
+        std::string target = i % 2 ? "/v1/airports" : "/v1/flights/missing-" + id;
+        auto r = c.Get(target, {{"X-Correlation-ID", id}});
+        bool ok = r.Header("x-correlation-id") == id &&
+                  (r.status == 200 || r.Json().at("correlation_id").as_string() == id);
+        if (!ok) {
+          std::lock_guard lock(mu);
+          mismatches.push_back(id + " got " + r.Header("x-correlation-id"));
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_TRUE(mismatches.empty()) << mismatches.size() << " mismatches, first: " << mismatches.front();
+
+  std::map<std::string, std::string> route_of;  // id -> route in its access line
+  ASSERT_TRUE(Eventually(
+      [&] {
+        route_of.clear();
+        for (const auto& line : server_->LogLines()) {
+          if (!line.contains("correlation_id") || line.at("msg") != "request") continue;
+          std::string id(line.at("correlation_id").as_string());
+          if (id.rfind("cc-", 0) == 0) route_of[id] = std::string(line.at("route").as_string());
+        }
+        return route_of.size() == kThreads * kPerThread;
+      },
+      10000));
+  for (const auto& [id, route] : route_of) {
+    int i = std::stoi(id.substr(id.rfind('-') + 1));
+    EXPECT_EQ(route, i % 2 ? "/v1/airports" : "/v1/flights/{id}") << id;
+  }
+}
+
+TEST_F(CoreTest, SilentClientIsDisconnectedAfterReadTimeout) {
+  int fd = client_.Connect();
+  std::string partial = "GET /healthz HTTP/1.1\r\nHost: x\r\n";  // never finishes its headers
+  ASSERT_GT(::send(fd, partial.data(), partial.size(), MSG_NOSIGNAL), 0);
+  EXPECT_TRUE(WaitForPeerClose(fd, 5000));
+  ::close(fd);
+  EXPECT_EQ(client_.Get("/healthz").status, 200);
+}
+
+TEST(Shutdown, SigtermDrainsAndExitsZero) {
+  ServerProcess server;
+  HttpClient idle(server.port());
+  ASSERT_EQ(idle.Get("/healthz").status, 200);  // leaves an idle keep-alive connection open
+  EXPECT_EQ(server.Terminate(), 0);
+  auto text = server.LogText();
+  EXPECT_NE(text.find("shutting down"), std::string::npos);
+  EXPECT_NE(text.find("\"msg\":\"stopped\""), std::string::npos);
+}
+
+TEST(Migrations, EditedMigrationRefusesToStart) {
+  if (Backend() != "sqlite") GTEST_SKIP() << "edits the SQLite file directly";
+  ServerProcess server;
+  server.Terminate();
+  std::string path = server.database_url().substr(7);
+  std::string cmd = "sqlite3 '" + path + "' \"UPDATE schema_migrations SET checksum='edited' WHERE version=1\"";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  EXPECT_THROW(server.Restart(), std::runtime_error);
+  EXPECT_NE(server.LogText().find("checksum mismatch"), std::string::npos);
+  EXPECT_NE(server.RunCommand({"migrate"}), 0);
+}
+
+TEST(Migrations, MigrateTwiceIsANoOp) {
+  ServerProcess server;
+  EXPECT_EQ(server.RunCommand({"migrate"}), 0);
+  EXPECT_EQ(server.RunCommand({"migrate"}), 0);
+  EXPECT_NE(server.LogText().find("\"applied\":0"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace rihla::test

@@ -1,0 +1,212 @@
+#include "support/server_process.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "security/crypto.hpp"
+#include "storage/database.hpp"
+
+#include <soci/soci.h>
+
+extern char** environ;
+
+namespace rihla::test {
+namespace {
+
+std::string MakeTempDir() {
+  char tmpl[] = "/tmp/rihla-ft.XXXXXX";
+  if (::mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
+  return tmpl;
+}
+
+// Waits for pid to exit within timeout; returns the wait status or -1 on timeout.
+int WaitPid(int pid, int timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    int status = 0;
+    int r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid) return status;
+    if (std::chrono::steady_clock::now() >= deadline) return -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+int Spawn(const std::vector<std::string>& args, const std::vector<std::string>& env, const std::string& log_path) {
+  std::vector<char*> argv, envp;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  int pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+      ::close(fd);
+    }
+    ::execve(argv[0], argv.data(), envp.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+}  // namespace
+
+std::string Backend() {
+  const char* b = std::getenv("RIHLA_TEST_BACKEND");
+  return b != nullptr && *b != '\0' ? b : "sqlite";
+}
+
+std::string FreshDatabaseUrl(const std::string& dir) {
+  std::string backend = Backend();
+  if (backend == "sqlite") return "sqlite:" + dir + "/rihla.db";
+  const char* base = std::getenv(backend == "postgres" ? "RIHLA_TEST_POSTGRES_URL" : "RIHLA_TEST_MYSQL_URL");
+  if (base == nullptr) throw std::runtime_error("RIHLA_TEST_BACKEND=" + backend + " needs its RIHLA_TEST_*_URL");
+  std::string name = "rihla_t" + RandomHex(6);
+  storage::Database admin(storage::ParseDatabaseUrl(base), storage::DatabaseOptions{1});
+  admin.Raw([&](storage::Tx& tx) { tx.sql << "CREATE DATABASE " + name; });  // name is generated hex
+  std::string url = base;
+  return url.substr(0, url.rfind('/') + 1) + name;
+}
+
+ServerProcess::ServerProcess(ServerConfig config) : config_(std::move(config)) {
+  dir_ = MakeTempDir();
+  log_path_ = dir_ + "/server.log";
+  database_url_ = config_.database_url.empty() ? FreshDatabaseUrl(dir_) : config_.database_url;
+  if (config_.seed_days >= 0) {
+    int rc = RunCommand({"seed", "--days", std::to_string(config_.seed_days)});
+    if (rc != 0) throw std::runtime_error("rihla seed failed: " + LogText());
+  }
+  Start();
+}
+
+ServerProcess::~ServerProcess() {
+  if (pid_ > 0) Terminate();
+  std::string cmd = "rm -rf '" + dir_ + "'";
+  if (std::system(cmd.c_str()) != 0) {
+  }
+}
+
+std::vector<std::string> ServerProcess::Environment() const {
+  std::map<std::string, std::string> vars;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string kv = *e;
+    auto eq = kv.find('=');
+    if (eq == std::string::npos || kv.rfind("RIHLA_", 0) == 0) continue;  // RIHLA_* only from the test
+    vars[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  vars["RIHLA_DATABASE_URL"] = database_url_;
+  vars["RIHLA_ADMIN_TOKEN"] = kAdminToken;
+  vars["RIHLA_WEBHOOK_SECRET"] = kWebhookSecret;
+  vars["RIHLA_THREADS"] = "2";
+  vars["RIHLA_LOG_LEVEL"] = "debug";
+  for (const auto& [k, v] : config_.env) vars[k] = v;
+  std::vector<std::string> out;
+  for (const auto& [k, v] : vars) {
+    if (!v.empty()) out.push_back(k + "=" + v);
+  }
+  return out;
+}
+
+int ServerProcess::RunCommand(const std::vector<std::string>& args) const {
+  std::vector<std::string> argv{RIHLA_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  int pid = Spawn(argv, Environment(), log_path_);
+  int status = WaitPid(pid, 120000);
+  if (status == -1) {
+    ::kill(pid, SIGKILL);
+    WaitPid(pid, 5000);
+    return -1;
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void ServerProcess::Start() {
+  ++starts_;
+  std::size_t log_offset = LogText().size();
+  pid_ = Spawn({RIHLA_BINARY, "serve", "--listen", "127.0.0.1:0"}, Environment(), log_path_);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::string text = LogText().substr(log_offset);
+    std::istringstream lines(text);
+    std::string line;
+    while (std::getline(lines, line)) {
+      if (line.find("\"msg\":\"listening\"") == std::string::npos) continue;
+      auto v = boost::json::parse(line).as_object();
+      port_ = static_cast<int>(v.at("port").as_int64());
+      return;
+    }
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      throw std::runtime_error("rihla serve exited at start-up:\n" + text);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  Kill();
+  throw std::runtime_error("rihla serve did not start listening in time:\n" + LogText());
+}
+
+void ServerProcess::Restart() {
+  if (pid_ > 0) Terminate();
+  Start();
+}
+
+int ServerProcess::Terminate() {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, SIGTERM);
+  int status = WaitPid(pid_, 15000);
+  if (status == -1) {
+    Kill();
+    return -1;
+  }
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void ServerProcess::Kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  WaitPid(pid_, 10000);
+  pid_ = -1;
+}
+
+bool ServerProcess::WaitForKillSignal(int timeout_ms) {
+  if (pid_ <= 0) return false;
+  int status = WaitPid(pid_, timeout_ms);
+  if (status == -1) return false;
+  pid_ = -1;
+  return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+}
+
+std::string ServerProcess::LogText() const {
+  std::ifstream in(log_path_);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<boost::json::object> ServerProcess::LogLines() const {
+  std::vector<boost::json::object> out;
+  std::istringstream lines(LogText());
+  std::string line;
+  while (std::getline(lines, line)) {
+    boost::json::error_code ec;
+    auto v = boost::json::parse(line, ec);
+    if (!ec && v.is_object()) out.push_back(v.as_object());
+  }
+  return out;
+}
+
+}  // namespace rihla::test

@@ -1,0 +1,69 @@
+#pragma once
+// Starts the real `rihla` binary as a child process on a free loopback port, for black-box
+// tests. Its stdout (JSON log lines) goes to a file the test can read.
+#include <boost/json.hpp>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace rihla::test {
+
+// Which database the functional tests use: RIHLA_TEST_BACKEND = sqlite (default), postgres or
+// mysql (then RIHLA_TEST_POSTGRES_URL / RIHLA_TEST_MYSQL_URL name a server the tests may create
+// databases on).
+std::string Backend();
+// A URL to a new, empty database of the configured backend (SQLite: a file under `dir`).
+std::string FreshDatabaseUrl(const std::string& dir);
+
+struct ServerConfig {
+  std::string database_url;  // empty: a fresh database
+  std::map<std::string, std::string> env;  // extra RIHLA_* variables
+  int seed_days = 0;         // demo schedule days to seed (0: airports only); -1: do not seed
+};
+
+class ServerProcess {
+ public:
+  static constexpr const char* kAdminToken = "test-admin-token";
+  static constexpr const char* kWebhookSecret = "test-webhook-secret";
+
+  explicit ServerProcess(ServerConfig config = {});
+  ~ServerProcess();
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  int port() const { return port_; }
+  const std::string& database_url() const { return database_url_; }
+  const std::string& dir() const { return dir_; }
+
+  // Sends SIGTERM and waits (up to 15 s); returns the exit status (-1 if it had to be killed).
+  int Terminate();
+  // SIGKILL and reap.
+  void Kill();
+  // Waits for the process to exit by itself (e.g. a fault point); returns true if it died of SIGKILL.
+  bool WaitForKillSignal(int timeout_ms);
+  // Starts the binary again on the same database (a new port).
+  void Restart();
+  bool Running() const { return pid_ > 0; }
+
+  // Every JSON log line written so far (non-JSON lines are skipped).
+  std::vector<boost::json::object> LogLines() const;
+  std::string LogText() const;
+
+  // Runs `rihla <args...>` with this server's environment; returns the exit status.
+  int RunCommand(const std::vector<std::string>& args) const;
+
+ private:
+  void Start();
+  std::vector<std::string> Environment() const;
+
+  ServerConfig config_;
+  std::string dir_;
+  std::string database_url_;
+  std::string log_path_;
+  int pid_ = -1;
+  int port_ = 0;
+  int starts_ = 0;
+};
+
+}  // namespace rihla::test
