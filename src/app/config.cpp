@@ -58,7 +58,8 @@ void LoadEnvironment(Config& c) {
 #ifdef RIHLA_FAULT_POINTS
     if (f == "before_commit") c.fault = idempotency::FaultPoint::kBeforeCommit;
     else if (f == "after_commit") c.fault = idempotency::FaultPoint::kAfterCommit;
-    else throw std::invalid_argument("RIHLA_FAULT must be before_commit or after_commit");
+    else if (f == "slow_operation") c.fault = idempotency::FaultPoint::kSlowOperation;
+    else throw std::invalid_argument("RIHLA_FAULT must be before_commit, after_commit or slow_operation");
 #else
     throw std::invalid_argument("RIHLA_FAULT is only available in test builds (RIHLA_FAULT_POINTS)");
 #endif

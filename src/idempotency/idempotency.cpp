@@ -17,7 +17,12 @@ namespace {
 
 void MaybeCrash(FaultPoint configured, FaultPoint here) {
 #ifdef RIHLA_FAULT_POINTS
-  if (configured == here) std::raise(SIGKILL);
+  if (configured != here) return;
+  if (here == FaultPoint::kSlowOperation) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    return;
+  }
+  std::raise(SIGKILL);
 #else
   (void)configured;
   (void)here;
@@ -134,6 +139,7 @@ Result Executor::Run(RequestContext& ctx, const Request& request, const Operatio
   Result answer;
   auto claim = ClaimOrAnswer(ctx, request, answer);
   if (!claim) return answer;
+  MaybeCrash(options_.fault, FaultPoint::kSlowOperation);  // claimed, not yet executed
   try {
     db_.Write([&](storage::Tx& tx) {
       Outcome outcome;

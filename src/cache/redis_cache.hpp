@@ -1,0 +1,205 @@
+#pragma once
+// Redis-backed SearchCache, shared by every instance that uses the same Redis: same semantics as
+// MemoryCache (route generations, stamped entries, check-and-set fills, coalesced misses).
+//
+// Keys (the `{route}` hash tag keeps a route in one Redis Cluster slot, so the multi-key MGET and
+// Lua scripts below are Cluster-legal). Every key is written with a TTL:
+//   fs:{RUH-JED}:gen                      random token, EX max(entry ttl * 10, 1 day)
+//   fs:{RUH-JED}:e:<sha256(key)>          "<gen>\n<body>", PX entry ttl
+//   fs:{RUH-JED}:lock:<sha256(key)>:<gen> random owner token, PX fill_lease
+// (A route that is not [A-Za-z0-9._-]+ is replaced by '#' + a hash of it, so it cannot break the
+// hash tag or collide with another route's keys.)
+//
+// Hot path, O(1), no KEYS/SCAN/sets:
+//   Peek        MGET gen entry; the entry counts only if it is stamped with the current gen.
+//   GetOrLoad   Peek; on a miss read (or atomically create) the current gen G *before* loading;
+//               coalesce in-process by (route, key, G); across instances one Lua call re-checks the
+//               entry and takes the fill lease (SET lock NX PX). The lease holder loads and stores
+//               with a Lua script that writes the entry only if GET gen == G (so a fill that raced
+//               with an invalidation never becomes visible) and releases its lease. An instance
+//               that did not get the lease polls every ~10 ms for up to wait_for_fill, then loads
+//               itself without caching.
+//   Invalidate  one SET of a new random gen token.
+//
+// Redis failures never fail a search. Any error or timeout counts rihla_cache_redis_errors_total,
+// logs a warning (at most once a second), marks the cache degraded and the call is answered by
+// `load()` without caching. While degraded, no request touches Redis (no added latency): a
+// background thread reconnects with exponential backoff (100 ms doubling to 5 s); Status() says
+// "degraded" until it succeeds.
+//
+// Failed invalidations (the freshness promise). An Invalidate that fails (or that is called
+// while degraded) cannot have moved the route's generation on, so entries computed before the
+// write may still be in Redis. Handling:
+//   1. The route is added to an in-memory pending set and the cache is degraded, atomically
+//      (under one mutex). This instance then serves only from the database.
+//   2. The recovery thread, after reconnecting, re-sends `SET gen <new token>` for every pending
+//      route (and finishes a failed PurgeAll) *before* it clears `degraded`; "pending set empty"
+//      and "clear degraded" are decided under the same mutex as step 1, so an invalidation that
+//      fails during recovery is never lost. A route whose invalidation timed out but actually
+//      happened is just invalidated twice (harmless).
+//   3. A fill that was in flight across the failure does not store while degraded; after the
+//      recovery its gen check fails because the generation was bumped.
+//   4. If more than kMaxPendingRoutes routes are pending, the set is replaced by "purge
+//      everything" (SCAN fs:* + UNLINK) on recovery: bounded memory, still correct (an entry is
+//      only valid under its gen key, and a deleted gen is recreated with a fresh random token).
+// Residual risk, inherent to a cache this instance cannot reach: while *this* instance cannot
+// reach Redis but others can, those others may serve entries from before this instance's write
+// until this instance's recovery re-applies the invalidation (Redis reachable again + at most
+// one backoff step, <= 5 s), or until the entries' TTL ends if this process dies first (the
+// pending set is in memory). Keep the entry TTL short to bound that window.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "cache/search_cache.hpp"
+#include "observability/logger.hpp"
+#include "observability/metrics.hpp"
+
+struct redisContext;
+struct redisReply;
+
+namespace rihla::cache {
+
+struct RedisCacheOptions {
+  std::chrono::milliseconds connect_timeout{200};
+  std::chrono::milliseconds command_timeout{200};
+  std::size_t pool_size = 16;                     // idle connections kept
+  std::chrono::milliseconds fill_lease{2000};     // how long one instance holds a key's fill lock
+  std::chrono::milliseconds wait_for_fill{1000};  // how long others wait for it, then load uncached
+};
+
+// Parsed `redis://[[user]:password@]host[:port][/db]` (port defaults to 6379, db to 0).
+struct RedisUrl {
+  std::string host;
+  int port = 6379;
+  int db = 0;
+  std::string user;
+  std::string password;
+};
+// Throws std::invalid_argument on anything else (including rediss://, which is not supported).
+RedisUrl ParseRedisUrl(const std::string& url);
+
+class RedisCache : public SearchCache {
+ public:
+  using Options = RedisCacheOptions;
+  static constexpr std::size_t kMaxPendingRoutes = 10000;
+
+  // Throws std::invalid_argument on a bad URL. Does not throw when Redis is unreachable: the
+  // cache starts degraded and keeps trying in the background.
+  RedisCache(std::string url, Metrics& metrics, Logger& logger, std::chrono::milliseconds ttl,
+             Options opts = {});
+  ~RedisCache() override;
+  RedisCache(const RedisCache&) = delete;
+  RedisCache& operator=(const RedisCache&) = delete;
+
+  bool PeekIsNonBlocking() const override { return false; }
+  std::optional<std::string> Peek(const std::string& route, const std::string& key) override;
+  Lookup GetOrLoad(const std::string& route, const std::string& key,
+                   const std::function<std::string()>& load) override;
+  // Never throws; see "Failed invalidations" above.
+  void Invalidate(const std::string& route) override;
+  // SCAN fs:* + UNLINK in batches (admin only). Never throws; a failed purge is finished by the
+  // recovery thread before the cache is used again.
+  void PurgeAll() override;
+  std::string Status() override;
+
+  void PurgeRoute(const std::string& route) { Invalidate(route); }
+  // Redis commands sent so far (a pipelined or scripted call counts as the commands it sends).
+  std::uint64_t commands_sent() const { return commands_sent_.load(); }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct Keys {
+    std::string gen;
+    std::string entry;
+    std::string lock_prefix;  // + gen
+  };
+  struct PeekResult {
+    std::optional<std::string> gen;   // current generation, if the key exists
+    std::optional<std::string> body;  // entry body, only if stamped with `gen`
+  };
+  struct Flight {  // an in-process in-flight load others can wait for
+    std::condition_variable cv;
+    bool done = false;
+    std::shared_ptr<const std::string> body;
+    std::exception_ptr error;
+  };
+  struct Conn {  // a pooled connection
+    redisContext* ctx = nullptr;
+    std::uint64_t pool_epoch = 0;
+    bool reused = false;
+  };
+  struct ReplyDeleter {
+    void operator()(redisReply* r) const;
+  };
+  using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
+
+  Keys MakeKeys(const std::string& route, const std::string& key) const;
+  std::string GenKey(const std::string& route) const;
+
+  // Each of these throws RedisFailure (internal) after counting/logging/marking degraded.
+  Reply Command(const std::vector<std::string>& args, const char* op);
+  Reply CommandOn(Conn& conn, const std::vector<std::string>& args);
+  PeekResult PeekRedis(const Keys& keys);
+  std::string GetOrCreateGen(const Keys& keys);
+
+  Lookup Bypass(const std::function<std::string()>& load);
+  Lookup Fill(const Keys& keys, const std::string& gen, const std::function<std::string()>& load);
+  void ReleaseLease(const Keys& keys, const std::string& gen, const std::string& token);
+
+  std::optional<Conn> Connect(std::string& error);
+  Conn Acquire();
+  void Release(Conn conn, bool healthy);
+  void DrainPoolLocked();
+
+  void OnRedisError(const char* op, const std::string& error);
+  void MarkDegradedLocked();
+  void RecoveryLoop();
+  bool TryRecover();
+  void ScanUnlink(Conn& conn);
+  bool SetNewGeneration(Conn& conn, const std::string& route);
+  void Warn(const std::string& msg, const std::string& error);
+
+  const RedisUrl url_;
+  Metrics& metrics_;
+  Logger& logger_;
+  const std::chrono::milliseconds ttl_;
+  const std::int64_t gen_ttl_seconds_;
+  const Options opts_;
+
+  std::atomic<std::uint64_t> commands_sent_{0};
+  std::atomic<bool> degraded_{false};
+  std::atomic<std::int64_t> last_warn_ms_{0};
+
+  // Pool of idle connections.
+  std::mutex pool_mu_;
+  std::vector<Conn> idle_;        // guarded by pool_mu_
+  std::uint64_t pool_epoch_ = 0;  // guarded by pool_mu_; connections of an older epoch are dropped
+
+  // Degraded state and the recovery thread.
+  std::mutex state_mu_;
+  std::condition_variable state_cv_;
+  std::set<std::string> pending_routes_;   // guarded by state_mu_: invalidations to re-apply
+  bool purge_pending_ = false;             // guarded by state_mu_
+  std::chrono::milliseconds backoff_{100};  // guarded by state_mu_
+  Clock::time_point next_attempt_{};        // guarded by state_mu_
+  bool stop_ = false;                       // guarded by state_mu_
+
+  // In-process single flight; key: route '\n' key '\n' gen.
+  std::mutex flights_mu_;
+  std::unordered_map<std::string, std::shared_ptr<Flight>> inflight_;  // guarded by flights_mu_
+
+  std::thread recovery_;
+};
+
+}  // namespace rihla::cache

@@ -1,0 +1,143 @@
+// Payment webhook: signatures, confirmation, ignored events, deduplication under concurrency.
+#include <gtest/gtest.h>
+
+#include <barrier>
+#include <set>
+#include <thread>
+
+#include "domain/time.hpp"
+#include "support/api.hpp"
+
+namespace rihla::test {
+namespace {
+
+class WebhookTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { server_ = new ServerProcess(); }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+  static ServerProcess* server_;
+  HttpClient client_{server_->port()};
+
+  // A pending booking of 2 passengers at 150.00 each (total 300.00).
+  std::pair<User, std::string> PendingBooking() {
+    auto user = SignUp(client_);
+    auto flight = Str(CreateFlight(client_, "RUH", "CAI", 9, "150.00", 8).at("id"));
+    auto r = Book(client_, user, flight, "wh-" + std::to_string(counter_++), 2);
+    return {user, Str(r.Json().at("id"))};
+  }
+  HttpResponse Deliver(HttpClient& c, const std::string& body, const std::string& signature) {
+    return c.PostJson("/v1/webhooks/payments", body, {{"Rihla-Signature", signature}});
+  }
+  int counter_ = 0;
+};
+ServerProcess* WebhookTest::server_ = nullptr;
+
+TEST_F(WebhookTest, MatchingPaymentConfirmsTheBooking) {
+  auto [user, booking] = PendingBooking();
+  std::string body = PaymentEvent("evt_ok_" + booking, "payment.succeeded", booking, "300.00");
+  auto r = Deliver(client_, body, WebhookSignature(body));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json().at("received"), true);
+  EXPECT_EQ(r.Json().at("result"), "confirmed");
+  EXPECT_EQ(r.Json().at("booking").at("status"), "confirmed");
+  EXPECT_EQ(client_.Get("/v1/bookings/" + booking, user.Auth()).Json().at("status"), "confirmed");
+  auto again = Deliver(client_, body, WebhookSignature(body));
+  EXPECT_EQ(again.body, r.body);
+  EXPECT_EQ(again.Header("idempotent-replayed"), "true");
+}
+
+TEST_F(WebhookTest, BadSignaturesAre401AndChangeNothing) {
+  auto [user, booking] = PendingBooking();
+  std::string body = PaymentEvent("evt_sig_" + booking, "payment.succeeded", booking, "300.00");
+  long long now = domain::NowMs() / 1000;
+  std::vector<std::string> bad = {"", "t=" + std::to_string(now) + ",v1=deadbeef",
+                                  WebhookSignature(body, now - 301), WebhookSignature(body, now + 301),
+                                  WebhookSignature(body, 0, "wrong-secret"), WebhookSignature(body + " ")};
+  for (const auto& sig : bad) {
+    auto r = Deliver(client_, body, sig);
+    EXPECT_EQ(r.status, 401) << sig;
+    EXPECT_EQ(r.Json().at("type"), "/problems/invalid-signature");
+  }
+  EXPECT_EQ(client_.Get("/v1/bookings/" + booking, user.Auth()).Json().at("status"), "pending_payment");
+  EXPECT_EQ(server_->LogText().find(ServerProcess::kWebhookSecret), std::string::npos);
+}
+
+TEST_F(WebhookTest, OneMatchingV1AmongSeveralIsEnough) {
+  auto [user, booking] = PendingBooking();
+  std::string body = PaymentEvent("evt_rot_" + booking, "payment.succeeded", booking, "300.00");
+  std::string good = WebhookSignature(body);
+  std::string t = good.substr(0, good.find(','));
+  std::string rotated = t + ",v1=" + std::string(64, '0') + "," + good.substr(good.find(',') + 1);
+  EXPECT_EQ(Deliver(client_, body, rotated).Json().at("result"), "confirmed");
+}
+
+TEST_F(WebhookTest, MismatchedOrUnknownEventsAreIgnoredWithAReason) {
+  auto [user, booking] = PendingBooking();
+  std::string wrong_amount = PaymentEvent("evt_amt_" + booking, "payment.succeeded", booking, "299.99");
+  auto a = Deliver(client_, wrong_amount, WebhookSignature(wrong_amount));
+  EXPECT_EQ(a.status, 200);
+  EXPECT_EQ(a.Json().at("result"), "ignored");
+  EXPECT_FALSE(Str(a.Json().at("reason")).empty());
+  std::string unknown = PaymentEvent("evt_unk_" + booking, "payment.succeeded", "bk_nope", "300.00");
+  EXPECT_EQ(Deliver(client_, unknown, WebhookSignature(unknown)).Json().at("result"), "ignored");
+  std::string failed = PaymentEvent("evt_fail_" + booking, "payment.failed", booking, "300.00");
+  EXPECT_EQ(Deliver(client_, failed, WebhookSignature(failed)).Json().at("result"), "ignored");
+  EXPECT_EQ(client_.Get("/v1/bookings/" + booking, user.Auth()).Json().at("status"), "pending_payment");
+  std::string malformed = R"({"id":"evt_bad"})";
+  EXPECT_EQ(Deliver(client_, malformed, WebhookSignature(malformed)).status, 400);
+}
+
+TEST_F(WebhookTest, PaymentForACancelledBookingIsIgnored) {
+  auto [user, booking] = PendingBooking();
+  auto h = user.Auth();
+  h.emplace_back("Idempotency-Key", "cancel-before-pay");
+  ASSERT_EQ(client_.Request("POST", "/v1/bookings/" + booking + "/cancel", "", h).status, 200);
+  std::string body = PaymentEvent("evt_late_" + booking, "payment.succeeded", booking, "300.00");
+  auto r = Deliver(client_, body, WebhookSignature(body));
+  EXPECT_EQ(r.Json().at("result"), "ignored");
+  EXPECT_EQ(r.Json().at("reason"), "booking is cancelled");
+}
+
+// 20 concurrent deliveries of one event: confirmed once, identical answers.
+TEST_F(WebhookTest, ConcurrentRedeliveriesConfirmOnceWithIdenticalAnswers) {
+  constexpr int kDeliveries = 20;
+  auto [user, booking] = PendingBooking();
+  std::string body = PaymentEvent("evt_race_" + booking, "payment.succeeded", booking, "300.00");
+  std::barrier start(kDeliveries);
+  std::vector<HttpResponse> answers(kDeliveries);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kDeliveries; ++i) {
+    threads.emplace_back([&, i] {
+      HttpClient c(server_->port());
+      c.Get("/healthz");
+      start.arrive_and_wait();
+      answers[i] = Deliver(c, body, WebhookSignature(body));
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<std::string> bodies;
+  int executed = 0;
+  for (const auto& a : answers) {
+    EXPECT_EQ(a.status, 200) << a.body;
+    bodies.insert(a.body);
+    executed += a.HasHeader("idempotent-replayed") ? 0 : 1;
+  }
+  EXPECT_EQ(bodies.size(), 1u);
+  EXPECT_EQ(executed, 1);
+  EXPECT_EQ(answers[0].Json().at("result"), "confirmed");
+}
+
+TEST(WebhookUnconfigured, WithoutASecretTheWebhookAnswers503) {
+  ServerProcess server(ServerConfig{.env = {{"RIHLA_WEBHOOK_SECRET", ""}}});
+  HttpClient c(server.port());
+  std::string body = PaymentEvent("evt_x", "payment.succeeded", "bk_x", "1.00");
+  auto r = c.PostJson("/v1/webhooks/payments", body, {{"Rihla-Signature", WebhookSignature(body)}});
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.Json().at("type"), "/problems/service-unavailable");
+}
+
+}  // namespace
+}  // namespace rihla::test
