@@ -114,7 +114,7 @@ class RedisCache : public SearchCache {
   std::string Status() override;
 
   void PurgeRoute(const std::string& route) { Invalidate(route); }
-  // Redis commands sent so far (a pipelined or scripted call counts as the commands it sends).
+  // Redis commands sent so far (an EVAL counts as one), including the recovery thread's.
   std::uint64_t commands_sent() const { return commands_sent_.load(); }
 
  private:
@@ -147,27 +147,29 @@ class RedisCache : public SearchCache {
   Keys MakeKeys(const std::string& route, const std::string& key) const;
   std::string GenKey(const std::string& route) const;
 
-  // Each of these throws RedisFailure (internal) after counting/logging/marking degraded.
+  // These throw RedisFailure (internal) after counting/logging the failure and degrading.
   Reply Command(const std::vector<std::string>& args, const char* op);
-  Reply CommandOn(Conn& conn, const std::vector<std::string>& args);
   PeekResult PeekRedis(const Keys& keys);
   std::string GetOrCreateGen(const Keys& keys);
+  Conn Acquire(const char* op);
 
   Lookup Bypass(const std::function<std::string()>& load);
   Lookup Fill(const Keys& keys, const std::string& gen, const std::function<std::string()>& load);
   void ReleaseLease(const Keys& keys, const std::string& gen, const std::string& token);
 
+  // Runs one command on `conn`; false with `error` set on an error reply or an I/O error (after
+  // which conn.ctx->err is set and the connection must not be reused).
+  bool Exec(Conn& conn, const std::vector<std::string>& args, Reply& out, std::string& error);
   std::optional<Conn> Connect(std::string& error);
-  Conn Acquire();
   void Release(Conn conn, bool healthy);
-  void DrainPoolLocked();
+  void DrainPool();
+  bool ScanUnlink(Conn& conn, std::string& error);
 
   void OnRedisError(const char* op, const std::string& error);
   void MarkDegradedLocked();
+  void AddPendingLocked(const std::string& route);
   void RecoveryLoop();
   bool TryRecover();
-  void ScanUnlink(Conn& conn);
-  bool SetNewGeneration(Conn& conn, const std::string& route);
   void Warn(const std::string& msg, const std::string& error);
 
   const RedisUrl url_;

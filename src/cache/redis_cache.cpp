@@ -1,0 +1,739 @@
+#include "cache/redis_cache.hpp"
+
+#include <hiredis/hiredis.h>
+#include <signal.h>
+#include <sys/time.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <csignal>
+#include <stdexcept>
+#include <string_view>
+#include <utility>
+
+#include "security/crypto.hpp"
+
+namespace rihla::cache {
+
+namespace {
+
+using std::chrono::milliseconds;
+
+// Thrown by the helpers below after the failure was counted, logged and the cache degraded;
+// never escapes a public method.
+struct RedisFailure {};
+
+constexpr milliseconds kFirstBackoff{100};
+constexpr milliseconds kMaxBackoff{5000};
+constexpr milliseconds kPollInterval{10};
+constexpr std::size_t kUnlinkBatch = 1000;
+
+// Current generation of a route, created (atomically, with a TTL) if missing.
+// KEYS: gen. ARGV: new token, gen ttl (s).
+constexpr const char* kGenScript = R"lua(
+local g = redis.call('GET', KEYS[1])
+if g then return g end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return ARGV[1]
+)lua";
+
+// Before loading: {3} the generation moved on (do not cache), {2, entry} someone stored the entry
+// meanwhile, {1} we hold the fill lease, {0} another instance holds it.
+// KEYS: gen, entry, lock. ARGV: generation G, lease token, lease (ms).
+constexpr const char* kLeaseScript = R"lua(
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {3} end
+local e = redis.call('GET', KEYS[2])
+local p = ARGV[1] .. '\n'
+if e and string.sub(e, 1, #p) == p then return {2, e} end
+if redis.call('SET', KEYS[3], ARGV[2], 'NX', 'PX', ARGV[3]) then return {1} end
+return {0}
+)lua";
+
+// Stores the entry only if the route's generation is still G, then releases our lease.
+// KEYS: gen, entry, lock. ARGV: G, "<G>\n<body>", ttl (ms), lease token.
+constexpr const char* kStoreScript = R"lua(
+local stored = 0
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+  stored = 1
+end
+if redis.call('GET', KEYS[3]) == ARGV[4] then redis.call('DEL', KEYS[3]) end
+return stored
+)lua";
+
+// KEYS: lock. ARGV: lease token.
+constexpr const char* kUnlockScript = R"lua(
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+)lua";
+
+timeval ToTimeval(milliseconds ms) {
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
+  return tv;
+}
+
+bool ParseInt(std::string_view text, int min, int max, int& out) {
+  if (text.empty()) return false;
+  int value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max) return false;
+  out = value;
+  return true;
+}
+
+std::string PercentDecode(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    if (i + 2 >= text.size() || !std::isxdigit(static_cast<unsigned char>(text[i + 1])) ||
+        !std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+      throw std::invalid_argument("redis URL: bad percent-encoding");
+    }
+    out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
+    i += 2;
+  }
+  return out;
+}
+
+std::string_view ReplyText(const redisReply* r) { return std::string_view(r->str, r->len); }
+
+bool IsText(const redisReply* r) {
+  return r != nullptr && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS);
+}
+
+// The body of an entry value "<gen>\n<body>" if it is stamped with `gen`.
+std::optional<std::string> BodyIfCurrent(std::string_view value, std::string_view gen) {
+  if (value.size() <= gen.size() || value.substr(0, gen.size()) != gen || value[gen.size()] != '\n') {
+    return std::nullopt;
+  }
+  return std::string(value.substr(gen.size() + 1));
+}
+
+// A route usable inside a `{...}` hash tag, or '#' + a hash of it.
+std::string RouteTag(const std::string& route) {
+  bool plain = !route.empty() && route.size() <= 64 && std::all_of(route.begin(), route.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+  });
+  return plain ? route : "#" + Sha256Hex(route).substr(0, 32);
+}
+
+std::int64_t NowMs() {
+  return std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+RedisUrl ParseRedisUrl(const std::string& url) {
+  constexpr std::string_view kScheme = "redis://";
+  if (url.rfind(kScheme, 0) != 0) throw std::invalid_argument("redis URL must start with redis://");
+  std::string_view rest(url);
+  rest.remove_prefix(kScheme.size());
+  if (rest.find_first_of("?# \t\r\n") != std::string_view::npos) {
+    throw std::invalid_argument("redis URL: unexpected query, fragment or whitespace");
+  }
+  std::string_view authority = rest;
+  std::string_view path;
+  bool has_path = false;
+  if (auto slash = rest.find('/'); slash != std::string_view::npos) {
+    authority = rest.substr(0, slash);
+    path = rest.substr(slash + 1);
+    has_path = true;
+  }
+  RedisUrl out;
+  if (auto at = authority.rfind('@'); at != std::string_view::npos) {
+    std::string_view userinfo = authority.substr(0, at);
+    authority = authority.substr(at + 1);
+    auto colon = userinfo.find(':');
+    if (colon == std::string_view::npos) throw std::invalid_argument("redis URL: credentials need a password");
+    out.user = PercentDecode(userinfo.substr(0, colon));
+    out.password = PercentDecode(userinfo.substr(colon + 1));
+    if (out.password.empty()) throw std::invalid_argument("redis URL: empty password");
+  }
+  std::string_view host = authority;
+  std::string_view port;
+  bool has_port = false;
+  if (!authority.empty() && authority.front() == '[') {  // [IPv6]
+    auto close = authority.find(']');
+    if (close == std::string_view::npos) throw std::invalid_argument("redis URL: bad IPv6 host");
+    host = authority.substr(1, close - 1);
+    std::string_view after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') throw std::invalid_argument("redis URL: bad host");
+      port = after.substr(1);
+      has_port = true;
+    }
+  } else if (auto colon = authority.find(':'); colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+    has_port = true;
+  }
+  if (host.empty()) throw std::invalid_argument("redis URL: missing host");
+  if (host.find_first_of("[]@/") != std::string_view::npos) throw std::invalid_argument("redis URL: bad host");
+  out.host = std::string(host);
+  if (has_port && !ParseInt(port, 1, 65535, out.port)) throw std::invalid_argument("redis URL: bad port");
+  if (has_path && !path.empty() && !ParseInt(path, 0, 1 << 20, out.db)) {
+    throw std::invalid_argument("redis URL: bad database number");
+  }
+  return out;
+}
+
+void RedisCache::ReplyDeleter::operator()(redisReply* r) const { freeReplyObject(r); }
+
+RedisCache::RedisCache(std::string url, Metrics& metrics, Logger& logger, std::chrono::milliseconds ttl,
+                       Options opts)
+    : url_(ParseRedisUrl(url)),
+      metrics_(metrics),
+      logger_(logger),
+      ttl_(ttl),
+      gen_ttl_seconds_(std::max<std::int64_t>((ttl.count() * 10 + 999) / 1000, 24 * 60 * 60)),
+      opts_(opts) {
+  if (ttl.count() <= 0) throw std::invalid_argument("redis cache: ttl must be positive");
+  if (opts_.fill_lease.count() <= 0 || opts_.connect_timeout.count() <= 0 || opts_.command_timeout.count() <= 0) {
+    throw std::invalid_argument("redis cache: timeouts and fill lease must be positive");
+  }
+  // hiredis writes with write(2): a connection Redis closed would raise SIGPIPE and kill the
+  // process. Ignore it unless the program installed its own handler.
+  struct sigaction current {};
+  if (sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) std::signal(SIGPIPE, SIG_IGN);
+
+  metrics_.Describe("rihla_cache_requests_total", "Search cache lookups by result (hit, miss, coalesced).");
+  metrics_.Describe("rihla_cache_invalidations_total", "Route invalidations.");
+  metrics_.Describe("rihla_cache_redis_errors_total",
+                    "Redis errors and timeouts (each answered from the database without caching).");
+
+  std::string error;
+  if (auto conn = Connect(error)) {
+    Release(*conn, true);
+  } else {
+    metrics_.Increment("rihla_cache_redis_errors_total");
+    Warn("redis cache unreachable at start-up; serving from the database", error);
+    std::lock_guard lock(state_mu_);
+    MarkDegradedLocked();
+  }
+  recovery_ = std::thread([this] { RecoveryLoop(); });
+}
+
+RedisCache::~RedisCache() {
+  {
+    std::lock_guard lock(state_mu_);
+    stop_ = true;
+  }
+  state_cv_.notify_all();
+  if (recovery_.joinable()) recovery_.join();
+  std::lock_guard lock(pool_mu_);
+  for (Conn& c : idle_) redisFree(c.ctx);
+  idle_.clear();
+}
+
+std::string RedisCache::Status() { return degraded_.load() ? "degraded" : "ok"; }
+
+// ---------------------------------------------------------------------------------------------
+// Keys
+
+std::string RedisCache::GenKey(const std::string& route) const { return "fs:{" + RouteTag(route) + "}:gen"; }
+
+RedisCache::Keys RedisCache::MakeKeys(const std::string& route, const std::string& key) const {
+  std::string base = "fs:{" + RouteTag(route) + "}:";
+  std::string hash = Sha256Hex(key);
+  return Keys{base + "gen", base + "e:" + hash, base + "lock:" + hash + ":"};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Connections
+
+std::optional<RedisCache::Conn> RedisCache::Connect(std::string& error) {
+  std::uint64_t epoch;
+  {
+    std::lock_guard lock(pool_mu_);
+    epoch = pool_epoch_;
+  }
+  redisContext* ctx = redisConnectWithTimeout(url_.host.c_str(), url_.port, ToTimeval(opts_.connect_timeout));
+  if (ctx == nullptr) {
+    error = "cannot allocate a redis context";
+    return std::nullopt;
+  }
+  if (ctx->err != 0) {
+    error = std::string("connect: ") + ctx->errstr;
+    redisFree(ctx);
+    return std::nullopt;
+  }
+  if (redisSetTimeout(ctx, ToTimeval(opts_.command_timeout)) != REDIS_OK) {
+    error = "cannot set the command timeout";
+    redisFree(ctx);
+    return std::nullopt;
+  }
+  Conn conn{ctx, epoch, false};
+  Reply reply;
+  if (!url_.password.empty()) {
+    std::vector<std::string> auth = url_.user.empty() ? std::vector<std::string>{"AUTH", url_.password}
+                                                      : std::vector<std::string>{"AUTH", url_.user, url_.password};
+    if (!Exec(conn, auth, reply, error)) {
+      error = "AUTH: " + error;
+      redisFree(ctx);
+      return std::nullopt;
+    }
+  }
+  if (url_.db != 0 && !Exec(conn, {"SELECT", std::to_string(url_.db)}, reply, error)) {
+    error = "SELECT: " + error;
+    redisFree(ctx);
+    return std::nullopt;
+  }
+  return conn;
+}
+
+RedisCache::Conn RedisCache::Acquire(const char* op) {
+  {
+    std::lock_guard lock(pool_mu_);
+    if (!idle_.empty()) {
+      Conn conn = idle_.back();
+      idle_.pop_back();
+      conn.reused = true;
+      return conn;
+    }
+  }
+  std::string error;
+  if (auto conn = Connect(error)) return *conn;
+  OnRedisError(op, error);
+  throw RedisFailure{};
+}
+
+void RedisCache::Release(Conn conn, bool healthy) {
+  if (healthy && conn.ctx->err == 0) {
+    std::lock_guard lock(pool_mu_);
+    if (conn.pool_epoch == pool_epoch_ && idle_.size() < opts_.pool_size) {
+      conn.reused = false;
+      idle_.push_back(conn);
+      return;
+    }
+  }
+  redisFree(conn.ctx);
+}
+
+void RedisCache::DrainPool() {
+  std::vector<Conn> old;
+  {
+    std::lock_guard lock(pool_mu_);
+    ++pool_epoch_;
+    old.swap(idle_);
+  }
+  for (Conn& c : old) redisFree(c.ctx);
+}
+
+bool RedisCache::Exec(Conn& conn, const std::vector<std::string>& args, Reply& out, std::string& error) {
+  std::vector<const char*> argv;
+  std::vector<std::size_t> lens;
+  argv.reserve(args.size());
+  lens.reserve(args.size());
+  for (const std::string& a : args) {
+    argv.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  commands_sent_.fetch_add(1);
+  out.reset(static_cast<redisReply*>(redisCommandArgv(conn.ctx, static_cast<int>(argv.size()), argv.data(), lens.data())));
+  if (!out) {
+    error = conn.ctx->err != 0 ? conn.ctx->errstr : "no reply";
+    if (conn.ctx->err == 0) conn.ctx->err = REDIS_ERR_OTHER;  // never reuse it
+    return false;
+  }
+  if (out->type == REDIS_REPLY_ERROR) {
+    error = std::string(ReplyText(out.get()));
+    return false;
+  }
+  return true;
+}
+
+RedisCache::Reply RedisCache::Command(const std::vector<std::string>& args, const char* op) {
+  for (int attempt = 0;; ++attempt) {
+    Conn conn = Acquire(op);
+    Reply reply;
+    std::string error;
+    if (Exec(conn, args, reply, error)) {
+      Release(conn, true);
+      return reply;
+    }
+    // A pooled connection that the server closed while idle (Redis restarted, idle timeout):
+    // the pool is probably all stale; retry once on a fresh connection. Commands are idempotent.
+    bool stale = !reply && attempt == 0 && conn.reused && conn.ctx->err == REDIS_ERR_EOF;
+    Release(conn, reply != nullptr);  // an error reply leaves the connection usable
+    if (stale) {
+      DrainPool();
+      continue;
+    }
+    OnRedisError(op, error);
+    throw RedisFailure{};
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Failure handling
+
+void RedisCache::Warn(const std::string& msg, const std::string& error) {
+  std::int64_t now = NowMs();
+  std::int64_t last = last_warn_ms_.load();
+  if (last != 0 && now - last < 1000) return;
+  if (!last_warn_ms_.compare_exchange_strong(last, now)) return;
+  logger_.Write(LogLevel::kWarn, msg,
+                {{"error", error}, {"redis", url_.host + ":" + std::to_string(url_.port)}});
+}
+
+void RedisCache::OnRedisError(const char* op, const std::string& error) {
+  metrics_.Increment("rihla_cache_redis_errors_total");
+  Warn(std::string("redis cache ") + op + " failed; serving from the database", error);
+  {
+    std::lock_guard lock(state_mu_);
+    MarkDegradedLocked();
+  }
+  DrainPool();
+}
+
+void RedisCache::MarkDegradedLocked() {
+  if (degraded_.load()) return;
+  degraded_.store(true);
+  backoff_ = kFirstBackoff;
+  next_attempt_ = Clock::now() + backoff_;
+  state_cv_.notify_all();
+}
+
+void RedisCache::AddPendingLocked(const std::string& route) {
+  if (purge_pending_) return;  // a pending purge drops every route's generation anyway
+  if (pending_routes_.size() >= kMaxPendingRoutes) {
+    pending_routes_.clear();
+    purge_pending_ = true;
+    return;
+  }
+  pending_routes_.insert(route);
+}
+
+void RedisCache::RecoveryLoop() {
+  std::unique_lock lock(state_mu_);
+  while (!stop_) {
+    if (!degraded_.load()) {
+      state_cv_.wait(lock);
+      continue;
+    }
+    if (Clock::now() < next_attempt_) {
+      state_cv_.wait_until(lock, next_attempt_);
+      continue;
+    }
+    lock.unlock();
+    bool ok = TryRecover();
+    lock.lock();
+    if (!ok && degraded_.load()) {
+      backoff_ = std::min(backoff_ * 2, kMaxBackoff);
+      next_attempt_ = Clock::now() + backoff_;
+    }
+  }
+}
+
+// Reconnects, re-applies the failed invalidations / purge, and only then leaves degraded mode.
+bool RedisCache::TryRecover() {
+  std::string error;
+  auto conn = Connect(error);
+  Reply reply;
+  if (conn && !Exec(*conn, {"PING"}, reply, error)) {
+    redisFree(conn->ctx);
+    conn.reset();
+  }
+  if (!conn) {
+    metrics_.Increment("rihla_cache_redis_errors_total");
+    Warn("redis cache reconnect failed; serving from the database", error);
+    return false;
+  }
+  for (;;) {
+    std::set<std::string> routes;
+    bool purge = false;
+    {
+      std::lock_guard lock(state_mu_);
+      if (stop_) break;
+      if (pending_routes_.empty() && !purge_pending_) {
+        degraded_.store(false);
+        backoff_ = kFirstBackoff;
+        break;
+      }
+      routes.swap(pending_routes_);
+      purge = std::exchange(purge_pending_, false);
+    }
+    bool ok = !purge || ScanUnlink(*conn, error);
+    for (auto it = routes.begin(); ok && it != routes.end(); ++it) {
+      ok = Exec(*conn, {"SET", GenKey(*it), RandomHex(16), "EX", std::to_string(gen_ttl_seconds_)}, reply, error);
+    }
+    if (!ok) {
+      {
+        std::lock_guard lock(state_mu_);
+        if (purge) {
+          purge_pending_ = true;
+          pending_routes_.clear();
+        } else {
+          for (const std::string& route : routes) AddPendingLocked(route);
+        }
+      }
+      redisFree(conn->ctx);
+      metrics_.Increment("rihla_cache_redis_errors_total");
+      Warn("redis cache could not re-apply failed invalidations; serving from the database", error);
+      return false;
+    }
+  }
+  Release(*conn, true);
+  if (!degraded_.load()) logger_.Write(LogLevel::kInfo, "redis cache reconnected");
+  return !degraded_.load();
+}
+
+bool RedisCache::ScanUnlink(Conn& conn, std::string& error) {
+  std::string cursor = "0";
+  Reply reply;
+  do {
+    if (!Exec(conn, {"SCAN", cursor, "MATCH", "fs:*", "COUNT", "1000"}, reply, error)) return false;
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 || !IsText(reply->element[0]) ||
+        reply->element[1]->type != REDIS_REPLY_ARRAY) {
+      error = "unexpected SCAN reply";
+      return false;
+    }
+    cursor = std::string(ReplyText(reply->element[0]));
+    const redisReply* keys = reply->element[1];
+    std::vector<std::string> batch;
+    for (std::size_t i = 0; i <= keys->elements; ++i) {
+      if (i < keys->elements && IsText(keys->element[i])) {
+        if (batch.empty()) batch.emplace_back("UNLINK");
+        batch.emplace_back(ReplyText(keys->element[i]));
+      }
+      if (!batch.empty() && (batch.size() > kUnlinkBatch || i == keys->elements)) {
+        Reply unlinked;
+        if (!Exec(conn, batch, unlinked, error)) return false;
+        batch.clear();
+      }
+    }
+  } while (cursor != "0");
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cache operations
+
+RedisCache::PeekResult RedisCache::PeekRedis(const Keys& keys) {
+  Reply reply = Command({"MGET", keys.gen, keys.entry}, "peek");
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+    OnRedisError("peek", "unexpected MGET reply");
+    throw RedisFailure{};
+  }
+  PeekResult result;
+  if (IsText(reply->element[0])) {
+    result.gen = std::string(ReplyText(reply->element[0]));
+    if (IsText(reply->element[1])) result.body = BodyIfCurrent(ReplyText(reply->element[1]), *result.gen);
+  }
+  return result;
+}
+
+std::string RedisCache::GetOrCreateGen(const Keys& keys) {
+  Reply reply = Command({"EVAL", kGenScript, "1", keys.gen, RandomHex(16), std::to_string(gen_ttl_seconds_)},
+                        "generation");
+  if (!IsText(reply.get()) || reply->len == 0) {
+    OnRedisError("generation", "unexpected reply");
+    throw RedisFailure{};
+  }
+  return std::string(ReplyText(reply.get()));
+}
+
+std::optional<std::string> RedisCache::Peek(const std::string& route, const std::string& key) {
+  if (degraded_.load()) return std::nullopt;
+  try {
+    PeekResult p = PeekRedis(MakeKeys(route, key));
+    if (!p.body) return std::nullopt;
+    metrics_.Increment("rihla_cache_requests_total", "result=\"hit\"");
+    return std::move(p.body);
+  } catch (const RedisFailure&) {
+    return std::nullopt;
+  }
+}
+
+Lookup RedisCache::Bypass(const std::function<std::string()>& load) {
+  metrics_.Increment("rihla_cache_requests_total", "result=\"miss\"");
+  return Lookup{load(), false};
+}
+
+Lookup RedisCache::GetOrLoad(const std::string& route, const std::string& key,
+                             const std::function<std::string()>& load) {
+  if (degraded_.load()) return Bypass(load);
+  Keys keys = MakeKeys(route, key);
+  std::string gen;
+  try {
+    PeekResult p = PeekRedis(keys);
+    if (p.body) {
+      metrics_.Increment("rihla_cache_requests_total", "result=\"hit\"");
+      return Lookup{std::move(*p.body), true};
+    }
+    // The generation is read before the load starts: the fill is stored only if it still holds.
+    gen = p.gen ? *p.gen : GetOrCreateGen(keys);
+  } catch (const RedisFailure&) {
+    return Bypass(load);
+  }
+
+  std::string flight_key = route + '\n' + key + '\n' + gen;
+  std::shared_ptr<Flight> flight;
+  {
+    std::unique_lock lock(flights_mu_);
+    auto it = inflight_.find(flight_key);
+    if (it != inflight_.end()) {
+      flight = it->second;
+      metrics_.Increment("rihla_cache_requests_total", "result=\"coalesced\"");
+      flight->cv.wait(lock, [&] { return flight->done; });
+      if (flight->error) std::rethrow_exception(flight->error);
+      return Lookup{*flight->body, true};
+    }
+    flight = std::make_shared<Flight>();
+    inflight_.emplace(flight_key, flight);
+  }
+  Lookup result;
+  std::exception_ptr error;
+  try {
+    result = Fill(keys, gen, load);
+  } catch (...) {
+    error = std::current_exception();
+  }
+  {
+    std::lock_guard lock(flights_mu_);
+    inflight_.erase(flight_key);
+    flight->done = true;
+    if (!error) flight->body = std::make_shared<const std::string>(result.body);
+    flight->error = error;
+  }
+  flight->cv.notify_all();
+  if (error) std::rethrow_exception(error);
+  return result;
+}
+
+// The in-process leader for (route, key, gen): takes the cross-instance fill lease, loads and
+// stores, or waits for the instance that holds the lease.
+Lookup RedisCache::Fill(const Keys& keys, const std::string& gen, const std::function<std::string()>& load) {
+  const std::string lock_key = keys.lock_prefix + gen;
+  const std::string token = RandomHex(16);
+  long long state = -1;  // -1: Redis failed; else kLeaseScript's code
+  try {
+    Reply reply = Command({"EVAL", kLeaseScript, "3", keys.gen, keys.entry, lock_key, gen, token,
+                           std::to_string(opts_.fill_lease.count())},
+                          "lease");
+    if (reply->type == REDIS_REPLY_ARRAY && reply->elements >= 1 && reply->element[0]->type == REDIS_REPLY_INTEGER) {
+      state = reply->element[0]->integer;
+      if (state == 2) {
+        std::optional<std::string> body;
+        if (reply->elements == 2 && IsText(reply->element[1])) body = BodyIfCurrent(ReplyText(reply->element[1]), gen);
+        if (body) {
+          metrics_.Increment("rihla_cache_requests_total", "result=\"hit\"");
+          return Lookup{std::move(*body), true};
+        }
+        state = 3;  // cannot happen (the script checked the stamp); load without caching
+      }
+    } else {
+      OnRedisError("lease", "unexpected reply");
+    }
+  } catch (const RedisFailure&) {
+    state = -1;
+  }
+
+  if (state == 0) {  // another instance is filling: wait for its entry, briefly
+    auto deadline = Clock::now() + opts_.wait_for_fill;
+    while (!degraded_.load() && Clock::now() < deadline) {
+      std::this_thread::sleep_for(std::min<Clock::duration>(kPollInterval, deadline - Clock::now()));
+      Reply reply;
+      try {
+        reply = Command({"MGET", keys.gen, keys.entry, lock_key}, "wait");
+      } catch (const RedisFailure&) {
+        break;
+      }
+      if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 || !IsText(reply->element[0])) break;
+      std::string current(ReplyText(reply->element[0]));
+      if (IsText(reply->element[1])) {
+        if (auto body = BodyIfCurrent(ReplyText(reply->element[1]), current)) {
+          metrics_.Increment("rihla_cache_requests_total", "result=\"coalesced\"");
+          return Lookup{std::move(*body), true};
+        }
+      }
+      if (current != gen) break;               // invalidated: that fill will not be stored
+      if (!IsText(reply->element[2])) break;  // the holder gave up (its load failed)
+    }
+  }
+
+  metrics_.Increment("rihla_cache_requests_total", "result=\"miss\"");
+  if (state != 1) return Lookup{load(), false};  // not ours to cache
+
+  std::string body;
+  try {
+    body = load();
+  } catch (...) {
+    ReleaseLease(keys, gen, token);
+    throw;
+  }
+  // While degraded (e.g. an invalidation just failed) nothing is stored; the lease expires.
+  if (!degraded_.load()) {
+    try {
+      Command({"EVAL", kStoreScript, "3", keys.gen, keys.entry, lock_key, gen, gen + '\n' + body,
+               std::to_string(ttl_.count()), token},
+              "store");
+    } catch (const RedisFailure&) {
+    }
+  }
+  return Lookup{std::move(body), false};
+}
+
+void RedisCache::ReleaseLease(const Keys& keys, const std::string& gen, const std::string& token) {
+  if (degraded_.load()) return;  // it expires by itself
+  try {
+    Command({"EVAL", kUnlockScript, "1", keys.lock_prefix + gen, token}, "unlock");
+  } catch (const RedisFailure&) {
+  }
+}
+
+void RedisCache::Invalidate(const std::string& route) {
+  metrics_.Increment("rihla_cache_invalidations_total");
+  {
+    std::lock_guard lock(state_mu_);
+    if (degraded_.load()) {  // re-applied by the recovery thread before Redis is used again
+      AddPendingLocked(route);
+      return;
+    }
+  }
+  try {
+    Command({"SET", GenKey(route), RandomHex(16), "EX", std::to_string(gen_ttl_seconds_)}, "invalidate");
+    return;
+  } catch (const RedisFailure&) {
+  } catch (const std::exception& e) {
+    metrics_.Increment("rihla_cache_redis_errors_total");
+    Warn("redis cache invalidate failed; serving from the database", e.what());
+  }
+  // Degrade (again, should a recovery have slipped in) and remember the route, atomically: the
+  // recovery thread re-applies it before this instance uses Redis again.
+  std::lock_guard lock(state_mu_);
+  MarkDegradedLocked();
+  AddPendingLocked(route);
+}
+
+void RedisCache::PurgeAll() {
+  {
+    std::lock_guard lock(state_mu_);
+    if (degraded_.load()) {
+      purge_pending_ = true;
+      pending_routes_.clear();
+      return;
+    }
+  }
+  std::string error;
+  try {
+    Conn conn = Acquire("purge");
+    bool ok = ScanUnlink(conn, error);
+    Release(conn, ok);
+    if (ok) return;
+    OnRedisError("purge", error);
+  } catch (const RedisFailure&) {
+  }
+  std::lock_guard lock(state_mu_);
+  MarkDegradedLocked();
+  purge_pending_ = true;
+  pending_routes_.clear();
+}
+
+}  // namespace rihla::cache
