@@ -12,7 +12,7 @@ CLEANUP_HOOKS=()  # extra commands to run on exit (e.g. stopping services.sh)
 log() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 die() {
   log "error: $*"
-  exit 1
+  exit 2
 }
 
 # bench_init NAME: creates the temp dir and installs the traps.
@@ -48,7 +48,7 @@ untrack_and_stop() {
 }
 
 bench_cleanup() {
-  local rc=$? pid hook
+  local rc=$? pid hook i
   trap - EXIT INT TERM HUP
   for ((i = ${#TRACKED_PIDS[@]} - 1; i >= 0; i--)); do
     pid=${TRACKED_PIDS[i]}
@@ -104,27 +104,34 @@ rihla_seed() {
 }
 
 # start_rihla NAME DATABASE_URL [VAR=VALUE...]: starts `rihla serve` on a free loopback port
-# (RIHLA_LISTEN=127.0.0.1:0, port read from the "listening" log line). Sets RIHLA_PID,
-# RIHLA_PORT, RIHLA_URL. Per-request logs are off (RIHLA_LOG_LEVEL=warn).
+# and waits for /healthz. Sets RIHLA_PID, RIHLA_PORT, RIHLA_URL. Per-request logs are off
+# (RIHLA_LOG_LEVEL=warn; this also hides the info-level "listening" line, so the port is
+# picked here rather than read from the log).
 start_rihla() {
-  local name=$1 db=$2 logf i
+  local name=$1 db=$2 logf attempt
   shift 2
   logf=$WORK/rihla-$name.log
-  env RIHLA_DATABASE_URL="$db" RIHLA_LISTEN=127.0.0.1:0 RIHLA_ADMIN_TOKEN=bench-admin \
-    RIHLA_WEBHOOK_SECRET=bench-webhook RIHLA_LOG_LEVEL=warn "$@" "$RIHLA_BIN" serve >"$logf" 2>&1 &
-  RIHLA_PID=$!
-  track_pid "$RIHLA_PID"
-  RIHLA_PORT=""
-  for ((i = 0; i < 300; i++)); do
-    RIHLA_PORT=$(grep -m1 '"msg":"listening"' "$logf" 2>/dev/null | sed -n 's/.*"port":\([0-9]*\).*/\1/p' || true)
-    [[ -n $RIHLA_PORT ]] && break
-    kill -0 "$RIHLA_PID" 2>/dev/null || { cat "$logf" >&2; die "rihla ($name) exited during startup"; }
-    sleep 0.1
+  for attempt in 1 2 3; do
+    RIHLA_PORT=$(free_port)
+    env RIHLA_DATABASE_URL="$db" RIHLA_LISTEN="127.0.0.1:$RIHLA_PORT" RIHLA_ADMIN_TOKEN=bench-admin \
+      RIHLA_WEBHOOK_SECRET=bench-webhook RIHLA_LOG_LEVEL=warn "$@" "$RIHLA_BIN" serve >"$logf" 2>&1 &
+    RIHLA_PID=$!
+    track_pid "$RIHLA_PID"
+    RIHLA_URL=http://127.0.0.1:$RIHLA_PORT
+    local deadline=$((SECONDS + 60))
+    while kill -0 "$RIHLA_PID" 2>/dev/null && ((SECONDS < deadline)); do
+      if [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$RIHLA_URL/healthz") == 200 ]]; then
+        log "rihla ($name) pid $RIHLA_PID on $RIHLA_URL"
+        return 0
+      fi
+      sleep 0.1
+    done
+    untrack_and_stop "$RIHLA_PID"
+    grep -q 'cannot listen' "$logf" && continue  # lost the port to another process: pick again
+    break
   done
-  [[ -n $RIHLA_PORT ]] || { cat "$logf" >&2; die "rihla ($name) did not log \"listening\" within 30 s"; }
-  RIHLA_URL=http://127.0.0.1:$RIHLA_PORT
-  RIHLA_LISTENING_LINE=$(grep -m1 '"msg":"listening"' "$logf")
-  log "rihla ($name) pid $RIHLA_PID on $RIHLA_URL"
+  cat "$logf" >&2
+  die "rihla ($name) did not become healthy"
 }
 
 # ---------------------------------------------------------------------------------------

@@ -54,6 +54,19 @@ TEST(JsonInput, RejectsVeryDeepNestingWithoutCrashing) {
   EXPECT_FALSE(TryParseJson(arrays));
 }
 
+std::string NestedObjects(int depth) {
+  std::string s;
+  for (int i = 0; i < depth - 1; ++i) s += "{\"a\":";
+  s += "{}";
+  for (int i = 0; i < depth - 1; ++i) s += "}";
+  return s;
+}
+
+TEST(JsonInput, AcceptsTwentyLevelsOfNestingButNotTwentyOne) {
+  EXPECT_NO_THROW(ParseJsonObject(NestedObjects(20)));
+  ExpectInvalid(NestedObjects(21));
+}
+
 TEST(JsonInput, AcceptsModestNesting) {
   std::string body = "{\"a\":" + std::string(10, '[') + std::string(10, ']') + "}";
   EXPECT_NO_THROW(ParseJsonObject(body));

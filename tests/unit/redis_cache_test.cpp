@@ -1,0 +1,484 @@
+// RedisCache against a real Redis: set RIHLA_TEST_REDIS_URL (scripts/services.sh start DIR redis),
+// otherwise the tests that need one are skipped.
+#include "cache/redis_cache.hpp"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <hiredis/hiredis.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <latch>
+#include <memory>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "observability/logger.hpp"
+#include "observability/metrics.hpp"
+#include "security/crypto.hpp"
+
+namespace rihla::cache {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string EnvOrEmpty(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr ? value : "";
+}
+
+// A TCP port on 127.0.0.1 nothing listens on.
+int ClosedPort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  socklen_t len = sizeof addr;
+  EXPECT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+class RedisCacheTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    url_ = EnvOrEmpty("RIHLA_TEST_REDIS_URL");
+    if (url_.empty()) GTEST_SKIP() << "RIHLA_TEST_REDIS_URL is not set";
+    RedisUrl parsed = ParseRedisUrl(url_);
+    timeval tv{5, 0};
+    admin_ = redisConnectWithTimeout(parsed.host.c_str(), parsed.port, tv);
+    ASSERT_NE(admin_, nullptr);
+    ASSERT_EQ(admin_->err, 0) << admin_->errstr;
+    if (!parsed.password.empty()) AdminOk(redisCommand(admin_, "AUTH %s", parsed.password.c_str()));
+    if (parsed.db != 0) AdminOk(redisCommand(admin_, "SELECT %d", parsed.db));
+    route_ = "T" + RandomHex(4) + "-JED";  // fresh per test: the Redis outlives test runs
+  }
+  void TearDown() override {
+    if (admin_ != nullptr) redisFree(admin_);
+  }
+
+  static void AdminOk(void* raw) {
+    auto* reply = static_cast<redisReply*>(raw);
+    ASSERT_NE(reply, nullptr);
+    EXPECT_NE(reply->type, REDIS_REPLY_ERROR) << std::string(reply->str, reply->len);
+    freeReplyObject(reply);
+  }
+
+  std::unique_ptr<RedisCache> Make(RedisCache::Options opts = {}) {
+    return std::make_unique<RedisCache>(url_, metrics_, logger_, 60s, opts);
+  }
+
+  std::vector<std::string> ScanKeys(const std::string& pattern) {
+    std::vector<std::string> keys;
+    std::string cursor = "0";
+    do {
+      auto* r = static_cast<redisReply*>(
+          redisCommand(admin_, "SCAN %s MATCH %s COUNT 1000", cursor.c_str(), pattern.c_str()));
+      if (r == nullptr || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+        ADD_FAILURE() << "SCAN failed";
+        if (r != nullptr) freeReplyObject(r);
+        return keys;
+      }
+      cursor.assign(r->element[0]->str, r->element[0]->len);
+      for (std::size_t i = 0; i < r->element[1]->elements; ++i) {
+        keys.emplace_back(r->element[1]->element[i]->str, r->element[1]->element[i]->len);
+      }
+      freeReplyObject(r);
+    } while (cursor != "0");
+    return keys;
+  }
+
+  long long Pttl(const std::string& key) {
+    auto* r = static_cast<redisReply*>(redisCommand(admin_, "PTTL %b", key.data(), key.size()));
+    long long value = r != nullptr && r->type == REDIS_REPLY_INTEGER ? r->integer : -100;
+    if (r != nullptr) freeReplyObject(r);
+    return value;
+  }
+
+  std::string Get(const std::string& key) {
+    auto* r = static_cast<redisReply*>(redisCommand(admin_, "GET %b", key.data(), key.size()));
+    std::string value = r != nullptr && r->type == REDIS_REPLY_STRING ? std::string(r->str, r->len) : "";
+    if (r != nullptr) freeReplyObject(r);
+    return value;
+  }
+
+  std::string ConfigGet(const char* name) {
+    auto* r = static_cast<redisReply*>(redisCommand(admin_, "CONFIG GET %s", name));
+    std::string value;
+    if (r != nullptr && r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
+      value.assign(r->element[1]->str, r->element[1]->len);
+    }
+    if (r != nullptr) freeReplyObject(r);
+    return value;
+  }
+
+  static bool WaitForStatus(RedisCache& cache, const std::string& status, std::chrono::milliseconds limit) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (cache.Status() != status) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(20ms);
+    }
+    return true;
+  }
+
+  std::string url_;
+  std::string route_;
+  redisContext* admin_ = nullptr;
+  Metrics metrics_;
+  Logger logger_{LogLevel::kWarn, stderr};
+};
+
+TEST_F(RedisCacheTest, MissThenHit) {
+  auto cache = Make();
+  EXPECT_EQ(cache->Status(), "ok");
+  EXPECT_FALSE(cache->PeekIsNonBlocking());
+  int calls = 0;
+  auto load = [&] {
+    ++calls;
+    return std::string("body-1");
+  };
+  EXPECT_FALSE(cache->Peek(route_, "k").has_value());
+  Lookup first = cache->GetOrLoad(route_, "k", load);
+  EXPECT_FALSE(first.hit);
+  EXPECT_EQ(first.body, "body-1");
+  Lookup second = cache->GetOrLoad(route_, "k", load);
+  EXPECT_TRUE(second.hit);
+  EXPECT_EQ(second.body, "body-1");
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(cache->Peek(route_, "k").value_or(""), "body-1");
+  // Another key of the route is a separate entry; empty bodies are cached too.
+  Lookup other = cache->GetOrLoad(route_, "k2", [] { return std::string(); });
+  EXPECT_FALSE(other.hit);
+  EXPECT_TRUE(cache->GetOrLoad(route_, "k2", [] { return std::string("x"); }).hit);
+  EXPECT_EQ(cache->Peek(route_, "k2").value_or("missing"), "");
+}
+
+TEST_F(RedisCacheTest, InvalidateMakesNextLookupMissOnEveryInstance) {
+  auto a = Make();
+  auto b = Make();  // another server instance sharing the Redis
+  EXPECT_EQ(a->GetOrLoad(route_, "k", [] { return std::string("v1"); }).body, "v1");
+  EXPECT_EQ(b->Peek(route_, "k").value_or(""), "v1");
+  EXPECT_EQ(a->GetOrLoad("OTHER-RT" + route_.substr(1, 4), "k", [] { return std::string("o1"); }).body, "o1");
+
+  b->Invalidate(route_);
+  EXPECT_FALSE(a->Peek(route_, "k").has_value());
+  int calls = 0;
+  Lookup again = a->GetOrLoad(route_, "k", [&] {
+    ++calls;
+    return std::string("v2");
+  });
+  EXPECT_FALSE(again.hit);
+  EXPECT_EQ(again.body, "v2");
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(b->Peek(route_, "k").value_or(""), "v2");
+  // Other routes are untouched.
+  EXPECT_EQ(a->Peek("OTHER-RT" + route_.substr(1, 4), "k").value_or(""), "o1");
+  b->PurgeRoute(route_);
+  EXPECT_FALSE(a->Peek(route_, "k").has_value());
+}
+
+TEST_F(RedisCacheTest, FillThatRacedWithInvalidationIsNotStored) {
+  auto cache = Make();
+  Lookup stale = cache->GetOrLoad(route_, "k", [&] {
+    cache->Invalidate(route_);  // a write committed and invalidated while this load was reading
+    return std::string("old");
+  });
+  EXPECT_EQ(stale.body, "old");
+  EXPECT_FALSE(cache->Peek(route_, "k").has_value());
+  int calls = 0;
+  Lookup fresh = cache->GetOrLoad(route_, "k", [&] {
+    ++calls;
+    return std::string("new");
+  });
+  EXPECT_FALSE(fresh.hit);
+  EXPECT_EQ(fresh.body, "new");
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(cache->GetOrLoad(route_, "k", [] { return std::string("never"); }).body, "new");
+}
+
+TEST_F(RedisCacheTest, ConcurrentColdMissesLoadOnce) {
+  auto cache = Make();
+  constexpr int kThreads = 50;
+  std::atomic<int> calls{0};
+  std::latch start(kThreads);
+  std::vector<std::string> bodies(kThreads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      start.arrive_and_wait();
+      bodies[i] = cache
+                      ->GetOrLoad(route_, "cold",
+                                  [&] {
+                                    ++calls;
+                                    std::this_thread::sleep_for(200ms);
+                                    return "body-" + RandomHex(8);
+                                  })
+                      .body;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(calls.load(), 1);
+  for (const std::string& body : bodies) EXPECT_EQ(body, bodies[0]);
+  EXPECT_EQ(cache->Peek(route_, "cold").value_or(""), bodies[0]);
+}
+
+TEST_F(RedisCacheTest, ConcurrentColdMissesAcrossInstancesLoadOnce) {
+  auto a = Make();
+  auto b = Make();
+  constexpr int kThreads = 20;
+  std::atomic<int> calls{0};
+  std::latch start(kThreads);
+  std::vector<std::string> bodies(kThreads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      RedisCache& cache = i % 2 == 0 ? *a : *b;
+      start.arrive_and_wait();
+      bodies[i] = cache
+                      .GetOrLoad(route_, "cold",
+                                 [&] {
+                                   ++calls;
+                                   std::this_thread::sleep_for(200ms);
+                                   return "body-" + RandomHex(8);
+                                 })
+                      .body;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(calls.load(), 1);  // the other instance waited for the lease holder's entry
+  for (const std::string& body : bodies) EXPECT_EQ(body, bodies[0]);
+}
+
+TEST_F(RedisCacheTest, LoadErrorPropagatesAndReleasesTheLease) {
+  auto cache = Make();
+  EXPECT_THROW(cache->GetOrLoad(route_, "k", []() -> std::string { throw std::runtime_error("db down"); }),
+               std::runtime_error);
+  EXPECT_FALSE(cache->Peek(route_, "k").has_value());
+  EXPECT_TRUE(ScanKeys("fs:{" + route_ + "}:lock:*").empty());
+  auto started = std::chrono::steady_clock::now();
+  Lookup next = cache->GetOrLoad(route_, "k", [] { return std::string("ok"); });
+  EXPECT_FALSE(next.hit);
+  EXPECT_EQ(next.body, "ok");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 500ms);  // did not wait for a stale lease
+  EXPECT_TRUE(cache->GetOrLoad(route_, "k", [] { return std::string("x"); }).hit);
+}
+
+TEST_F(RedisCacheTest, InvalidationCostDoesNotDependOnEntryCount) {
+  auto cache = Make();
+  const std::string small = route_ + "S";
+  const std::string large = route_ + "L";
+  for (int i = 0; i < 10; ++i) cache->GetOrLoad(small, "k" + std::to_string(i), [] { return std::string("s"); });
+  for (int i = 0; i < 1000; ++i) cache->GetOrLoad(large, "k" + std::to_string(i), [] { return std::string("l"); });
+  ASSERT_TRUE(cache->Peek(large, "k999").has_value());
+
+  std::uint64_t before = cache->commands_sent();
+  cache->Invalidate(small);
+  std::uint64_t small_cost = cache->commands_sent() - before;
+  before = cache->commands_sent();
+  cache->Invalidate(large);
+  std::uint64_t large_cost = cache->commands_sent() - before;
+
+  EXPECT_EQ(small_cost, large_cost);
+  EXPECT_EQ(large_cost, 1u);
+  for (int i = 0; i < 1000; ++i) ASSERT_FALSE(cache->Peek(large, "k" + std::to_string(i)).has_value()) << i;
+  for (int i = 0; i < 10; ++i) ASSERT_FALSE(cache->Peek(small, "k" + std::to_string(i)).has_value()) << i;
+}
+
+TEST_F(RedisCacheTest, EveryKeyHasATtlAfterChurn) {
+  auto a = Make();
+  auto b = Make();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&, t] {
+      RedisCache& cache = t % 2 == 0 ? *a : *b;
+      for (int i = 0; i < 150; ++i) {
+        std::string route = route_ + std::to_string(i % 3);
+        std::string key = "k" + std::to_string((i * 7 + t) % 11);
+        if (i % 13 == 0) {
+          cache.Invalidate(route);
+          continue;
+        }
+        try {  // a waiter coalesced onto a failing load gets its exception too
+          cache.GetOrLoad(route, key, [&]() -> std::string {
+            if (i % 17 == 0) throw std::runtime_error("boom");
+            if (i % 5 == 0) cache.Invalidate(route);
+            return "body-" + std::to_string(i);
+          });
+        } catch (const std::runtime_error&) {
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(a->Status(), "ok");
+
+  std::vector<std::string> keys = ScanKeys("fs:*");
+  std::size_t ours = 0;
+  for (const std::string& key : keys) {
+    if (key.find(route_) != std::string::npos) ++ours;
+    long long pttl = Pttl(key);
+    EXPECT_NE(pttl, -1) << key << " has no TTL";
+    if (pttl != -2) {  // -2: expired or deleted since the SCAN
+      EXPECT_GT(pttl, 0) << key;
+    }
+  }
+  EXPECT_GT(ours, 3u);
+  EXPECT_GT(Pttl("fs:{" + route_ + "0}:gen"), 23LL * 60 * 60 * 1000);  // generations: >= 1 day
+}
+
+TEST_F(RedisCacheTest, PurgeAllRemovesEveryCacheKey) {
+  auto cache = Make();
+  for (int r = 0; r < 3; ++r) {
+    for (int i = 0; i < 20; ++i) {
+      cache->GetOrLoad(route_ + std::to_string(r), "k" + std::to_string(i), [] { return std::string("v"); });
+    }
+  }
+  ASSERT_FALSE(ScanKeys("fs:*").empty());
+  cache->PurgeAll();
+  EXPECT_TRUE(ScanKeys("fs:*").empty());
+  EXPECT_EQ(cache->Status(), "ok");
+  int calls = 0;
+  cache->GetOrLoad(route_ + "0", "k0", [&] {
+    ++calls;
+    return std::string("v2");
+  });
+  EXPECT_EQ(calls, 1);
+}
+
+// An invalidation that fails (here: Redis refuses writes) degrades this instance, which then
+// serves from the database; on recovery it re-applies the invalidation before using Redis
+// again, so no instance keeps serving the pre-write entry.
+TEST_F(RedisCacheTest, FailedInvalidationIsReappliedOnRecovery) {
+  auto a = Make();
+  auto b = Make();
+  EXPECT_EQ(a->GetOrLoad(route_, "k", [] { return std::string("old"); }).body, "old");
+  const std::string gen_key = "fs:{" + route_ + "}:gen";
+  const std::string gen_before = Get(gen_key);
+  ASSERT_FALSE(gen_before.empty());
+
+  const std::string maxmemory = ConfigGet("maxmemory");
+  const std::string policy = ConfigGet("maxmemory-policy");
+  AdminOk(redisCommand(admin_, "CONFIG SET maxmemory-policy noeviction"));
+  AdminOk(redisCommand(admin_, "CONFIG SET maxmemory 1"));  // every write now fails with OOM
+  struct Restore {  // puts the configuration back even if an assertion fails
+    redisContext* ctx;
+    std::string maxmemory, policy;
+    ~Restore() {
+      AdminOk(redisCommand(ctx, "CONFIG SET maxmemory %s", maxmemory.c_str()));
+      AdminOk(redisCommand(ctx, "CONFIG SET maxmemory-policy %s", policy.c_str()));
+    }
+  };
+  {
+    Restore restore{admin_, maxmemory, policy};
+    a->Invalidate(route_);  // must not throw
+    EXPECT_EQ(a->Status(), "degraded");
+    EXPECT_EQ(Get(gen_key), gen_before);  // the invalidation really did not happen
+    int calls = 0;
+    Lookup local = a->GetOrLoad(route_, "k", [&] {
+      ++calls;
+      return std::string("fresh");
+    });
+    EXPECT_EQ(local.body, "fresh");  // this instance bypasses Redis meanwhile
+    EXPECT_FALSE(local.hit);
+    EXPECT_EQ(calls, 1);
+    EXPECT_FALSE(a->Peek(route_, "k").has_value());
+    std::this_thread::sleep_for(400ms);  // a few failed recovery attempts
+    EXPECT_EQ(a->Status(), "degraded");
+  }
+  ASSERT_TRUE(WaitForStatus(*a, "ok", 10s));
+  EXPECT_NE(Get(gen_key), gen_before);  // re-applied by the recovery
+  EXPECT_FALSE(b->Peek(route_, "k").has_value());
+  int calls = 0;
+  EXPECT_EQ(b->GetOrLoad(route_, "k",
+                         [&] {
+                           ++calls;
+                           return std::string("fresh");
+                         })
+                .body,
+            "fresh");
+  EXPECT_EQ(calls, 1);
+  EXPECT_TRUE(a->GetOrLoad(route_, "k", [] { return std::string("x"); }).hit);
+}
+
+// Redis stops and comes back: searches never fail, and the cache reconnects by itself.
+TEST_F(RedisCacheTest, SurvivesRedisRestart) {
+  const std::string stop = EnvOrEmpty("RIHLA_TEST_REDIS_STOP_CMD");
+  const std::string start = EnvOrEmpty("RIHLA_TEST_REDIS_START_CMD");
+  if (stop.empty() || start.empty()) GTEST_SKIP() << "RIHLA_TEST_REDIS_STOP_CMD/START_CMD not set";
+  auto cache = Make();
+  EXPECT_EQ(cache->GetOrLoad(route_, "k", [] { return std::string("v1"); }).body, "v1");
+  ASSERT_EQ(std::system((stop + " >/dev/null 2>&1").c_str()), 0);
+  Lookup down = cache->GetOrLoad(route_, "k", [] { return std::string("from-db"); });
+  EXPECT_EQ(down.body, "from-db");
+  EXPECT_FALSE(down.hit);
+  EXPECT_EQ(cache->Status(), "degraded");
+  cache->Invalidate(route_);
+  ASSERT_EQ(std::system((start + " >/dev/null 2>&1").c_str()), 0);
+  // The admin connection died with the server.
+  redisFree(admin_);
+  RedisUrl parsed = ParseRedisUrl(url_);
+  admin_ = redisConnectWithTimeout(parsed.host.c_str(), parsed.port, timeval{5, 0});
+  ASSERT_TRUE(WaitForStatus(*cache, "ok", 15s));
+  EXPECT_EQ(cache->GetOrLoad(route_, "k", [] { return std::string("v2"); }).body, "v2");
+  EXPECT_TRUE(cache->GetOrLoad(route_, "k", [] { return std::string("v3"); }).hit);
+}
+
+TEST(RedisCacheDown, UnreachableRedisServesFromLoad) {
+  Metrics metrics;
+  Logger logger(LogLevel::kError, stderr);
+  RedisCache cache("redis://127.0.0.1:" + std::to_string(ClosedPort()), metrics, logger, 60s);
+  EXPECT_EQ(cache.Status(), "degraded");
+  auto started = std::chrono::steady_clock::now();
+  for (int i = 0; i < 3; ++i) {
+    Lookup r;
+    EXPECT_NO_THROW(r = cache.GetOrLoad("RUH-JED", "k", [] { return std::string("from-db"); }));
+    EXPECT_EQ(r.body, "from-db");
+    EXPECT_FALSE(r.hit);
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 100ms);  // no Redis round trips while degraded
+  EXPECT_FALSE(cache.Peek("RUH-JED", "k").has_value());
+  EXPECT_NO_THROW(cache.Invalidate("RUH-JED"));
+  EXPECT_NO_THROW(cache.PurgeAll());
+  EXPECT_THROW(cache.GetOrLoad("RUH-JED", "k", []() -> std::string { throw std::runtime_error("db"); }),
+               std::runtime_error);
+  std::this_thread::sleep_for(350ms);  // reconnect attempts fail too
+  EXPECT_EQ(cache.Status(), "degraded");
+  EXPECT_NE(metrics.Render().find("rihla_cache_redis_errors_total"), std::string::npos);
+}
+
+TEST(RedisCacheUrl, ParsesAndRejects) {
+  RedisUrl u = ParseRedisUrl("redis://127.0.0.1:6380");
+  EXPECT_EQ(u.host, "127.0.0.1");
+  EXPECT_EQ(u.port, 6380);
+  EXPECT_EQ(u.db, 0);
+  u = ParseRedisUrl("redis://cache.internal/3");
+  EXPECT_EQ(u.host, "cache.internal");
+  EXPECT_EQ(u.port, 6379);
+  EXPECT_EQ(u.db, 3);
+  u = ParseRedisUrl("redis://:s%40cret@[::1]:7000/");
+  EXPECT_EQ(u.host, "::1");
+  EXPECT_EQ(u.port, 7000);
+  EXPECT_EQ(u.password, "s@cret");
+  EXPECT_EQ(u.user, "");
+  for (const char* bad : {"", "127.0.0.1:6379", "http://h:1", "rediss://h:1", "redis://", "redis://:6379",
+                          "redis://h:0", "redis://h:70000", "redis://h:abc", "redis://h:1/x", "redis://h:1/1/2",
+                          "redis://h:1?db=1", "redis://user@h:1", "redis://[::1:1"}) {
+    EXPECT_THROW(ParseRedisUrl(bad), std::invalid_argument) << bad;
+  }
+  Metrics metrics;
+  Logger logger(LogLevel::kError, stderr);
+  EXPECT_THROW(RedisCache("localhost:6379", metrics, logger, 60s), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace rihla::cache
