@@ -94,7 +94,7 @@ int Serve(const Config& config) {
   Metrics metrics;
   cache::MemoryCache cache(metrics, std::chrono::seconds(config.cache_ttl_seconds), 50'000);
   idempotency::Executor idem(db, IdemOptions(config), metrics);
-  services::FlightService flights(db, cache, metrics);
+  services::FlightService flights(db, cache, metrics, config.fault);
   services::AuthService auth(db, config.admin_token);
   services::BookingService bookings(db, idem, flights, std::chrono::seconds(config.booking_hold_seconds));
   services::PaymentService payments(idem, config.webhook_secret);

@@ -56,10 +56,11 @@ void LoadEnvironment(Config& c) {
   if (auto v = get("RIHLA_FAULT")) {
     [[maybe_unused]] std::string_view f = v;
 #ifdef RIHLA_FAULT_POINTS
-    if (f == "before_commit") c.fault = idempotency::FaultPoint::kBeforeCommit;
-    else if (f == "after_commit") c.fault = idempotency::FaultPoint::kAfterCommit;
-    else if (f == "slow_operation") c.fault = idempotency::FaultPoint::kSlowOperation;
-    else throw std::invalid_argument("RIHLA_FAULT must be before_commit, after_commit or slow_operation");
+    if (f == "before_commit") c.fault = FaultPoint::kBeforeCommit;
+    else if (f == "after_commit") c.fault = FaultPoint::kAfterCommit;
+    else if (f == "slow_operation") c.fault = FaultPoint::kSlowOperation;
+    else if (f == "pause_fill") c.fault = FaultPoint::kPauseFill;
+    else throw std::invalid_argument("RIHLA_FAULT must be before_commit, after_commit, slow_operation or pause_fill");
 #else
     throw std::invalid_argument("RIHLA_FAULT is only available in test builds (RIHLA_FAULT_POINTS)");
 #endif

@@ -27,7 +27,7 @@ struct Config {
   int cache_ttl_seconds = 60;
   int sweep_interval_ms = 1000;  // booking expiry + idempotency cleanup
   LogLevel log_level = LogLevel::kInfo;
-  idempotency::FaultPoint fault = idempotency::FaultPoint::kNone;  // test builds only
+  FaultPoint fault = FaultPoint::kNone;  // RIHLA_FAULT, test builds only
 
   // Host and port of `listen`. Throws std::invalid_argument.
   std::pair<std::string, std::uint16_t> ListenAddress() const;

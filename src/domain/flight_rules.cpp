@@ -32,6 +32,8 @@ bool IsFlightNumber(std::string_view s) {
   return true;
 }
 
+std::int64_t StartOfSecond(std::int64_t ms) { return ms >= 0 ? ms / 1000 * 1000 : (ms - 999) / 1000 * 1000; }
+
 }  // namespace
 
 Flight ParseNewFlight(const boost::json::object& body) {
@@ -49,6 +51,9 @@ Flight ParseNewFlight(const boost::json::object& body) {
   std::optional<std::int64_t> dep, arr;
   if (dep_text && !(dep = ParseRfc3339(*dep_text))) r.Fail("departure_time", "must be an RFC 3339 time");
   if (arr_text && !(arr = ParseRfc3339(*arr_text))) r.Fail("arrival_time", "must be an RFC 3339 time");
+  // Times are kept to the second (the wire format has no fractions): compare what is stored.
+  if (dep) dep = StartOfSecond(*dep);
+  if (arr) arr = StartOfSecond(*arr);
   if (dep && arr && *arr <= *dep) r.Fail("arrival_time", "must be after departure_time");
   auto cabin = r.String("cabin", true, 10);
   if (cabin && !IsCabin(*cabin)) r.Fail("cabin", "must be economy, business or first");
@@ -58,8 +63,8 @@ Flight ParseNewFlight(const boost::json::object& body) {
   f.flight_number = *number;
   f.origin = ToUpper(*from);
   f.destination = ToUpper(*to);
-  f.departure_ms = *dep / 1000 * 1000;
-  f.arrival_ms = *arr / 1000 * 1000;
+  f.departure_ms = *dep;
+  f.arrival_ms = *arr;
   f.cabin = *cabin;
   f.price = *price;
   f.seats_total = static_cast<int>(*seats);

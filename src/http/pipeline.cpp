@@ -33,9 +33,18 @@ bool IsJsonMediaType(std::string_view ct) {
   return true;
 }
 
+// Methods outside the standard set are reported as "OTHER", so clients cannot grow the
+// metrics' label space (or the logs) with made-up methods.
+std::string NormalizedMethod(std::string_view m) {
+  for (std::string_view known : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}) {
+    if (m == known) return std::string(m);
+  }
+  return "OTHER";
+}
+
 void InitContext(RequestContext& ctx, const Request& req, Logger& logger, std::chrono::milliseconds deadline) {
   ctx.logger = &logger;
-  ctx.method = req.method;
+  ctx.method = NormalizedMethod(req.method);
   ctx.correlation_id = ChooseCorrelationId(req.Header("x-correlation-id"), req.Header("x-request-id"));
   if (auto tp = ParseTraceParent(req.Header("traceparent"))) {
     ctx.trace_id = std::move(tp->trace_id);
@@ -53,7 +62,7 @@ void Pipeline::Begin(Exchange& ex) const {
     if (ex.match.route == nullptr) {
       ex.ctx.route = ex.match.path_known ? ex.match.pattern : "unmatched";
       if (ex.match.path_known) {
-        ApiError e(ErrorCode::kMethodNotAllowed, "method " + ex.request.method + " is not allowed here");
+        ApiError e(ErrorCode::kMethodNotAllowed, "method " + ex.ctx.method + " is not allowed here");
         e.allow = ex.match.allow;
         throw e;
       }

@@ -2,7 +2,6 @@
 
 #include <soci/soci.h>
 
-#include <csignal>
 #include <thread>
 
 #include "domain/errors.hpp"
@@ -14,20 +13,6 @@
 
 namespace rihla::idempotency {
 namespace {
-
-void MaybeCrash(FaultPoint configured, FaultPoint here) {
-#ifdef RIHLA_FAULT_POINTS
-  if (configured != here) return;
-  if (here == FaultPoint::kSlowOperation) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-    return;
-  }
-  std::raise(SIGKILL);
-#else
-  (void)configured;
-  (void)here;
-#endif
-}
 
 }  // namespace
 
@@ -139,7 +124,7 @@ Result Executor::Run(RequestContext& ctx, const Request& request, const Operatio
   Result answer;
   auto claim = ClaimOrAnswer(ctx, request, answer);
   if (!claim) return answer;
-  MaybeCrash(options_.fault, FaultPoint::kSlowOperation);  // claimed, not yet executed
+  TriggerFault(options_.fault, FaultPoint::kSlowOperation);  // claimed, not yet executed
   try {
     db_.Write([&](storage::Tx& tx) {
       Outcome outcome;
@@ -159,7 +144,7 @@ Result Executor::Run(RequestContext& ctx, const Request& request, const Operatio
         e.retry_after = 1;
         throw e;
       }
-      MaybeCrash(options_.fault, FaultPoint::kBeforeCommit);
+      TriggerFault(options_.fault, FaultPoint::kBeforeCommit);
       answer = Result{outcome.status, std::move(outcome.body), false, std::move(outcome.changed_route)};
     });
   } catch (const ApiError& e) {
@@ -169,7 +154,7 @@ Result Executor::Run(RequestContext& ctx, const Request& request, const Operatio
     Release(*claim);
     throw;
   }
-  MaybeCrash(options_.fault, FaultPoint::kAfterCommit);
+  TriggerFault(options_.fault, FaultPoint::kAfterCommit);
   Count("executed");
   return answer;
 }

@@ -23,6 +23,7 @@
 #include <string>
 #include <string_view>
 
+#include "observability/fault_point.hpp"
 #include "observability/metrics.hpp"
 #include "observability/request_context.hpp"
 #include "storage/database.hpp"
@@ -58,10 +59,6 @@ struct Result {
   std::string changed_route;  // set only when this call executed the operation
 };
 
-// Test-only fault points (compiled in with RIHLA_FAULT_POINTS): kBeforeCommit / kAfterCommit
-// make the process SIGKILL itself around the commit of an idempotent operation;
-// kSlowOperation holds a claimed request for 1.5 s before its transaction starts.
-enum class FaultPoint { kNone, kBeforeCommit, kAfterCommit, kSlowOperation };
 
 struct Options {
   std::chrono::seconds lease{30};

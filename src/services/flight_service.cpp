@@ -22,6 +22,10 @@ cache::Lookup FlightService::Search(RequestContext& ctx, const domain::SearchQue
       flights = storage::SearchFlights(tx, q.from, q.to, q.cabin, q.day_start_ms, q.day_start_ms + domain::kDayMs,
                                        q.passengers);
     });
+    if (fault_ == FaultPoint::kPauseFill) {
+      ctx.Log(LogLevel::kInfo, "search fill paused after database read", {{"route", q.Route()}});
+      TriggerFault(fault_, FaultPoint::kPauseFill);
+    }
     return domain::SearchResultBody(flights);
   });
 }

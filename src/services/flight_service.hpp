@@ -11,6 +11,7 @@
 #include "domain/flight_rules.hpp"
 #include "domain/models.hpp"
 #include "domain/search.hpp"
+#include "observability/fault_point.hpp"
 #include "observability/metrics.hpp"
 #include "observability/request_context.hpp"
 #include "storage/database.hpp"
@@ -19,8 +20,9 @@ namespace rihla::services {
 
 class FlightService {
  public:
-  FlightService(storage::Database& db, cache::SearchCache& cache, Metrics& metrics)
-      : db_(db), cache_(cache), metrics_(metrics) {}
+  FlightService(storage::Database& db, cache::SearchCache& cache, Metrics& metrics,
+                FaultPoint fault = FaultPoint::kNone)
+      : db_(db), cache_(cache), metrics_(metrics), fault_(fault) {}
 
   std::vector<domain::Airport> Airports(RequestContext& ctx);
   // Cached search body; `hit` tells whether the database was read for this request.
@@ -41,6 +43,7 @@ class FlightService {
   storage::Database& db_;
   cache::SearchCache& cache_;
   Metrics& metrics_;
+  FaultPoint fault_;
 };
 
 }  // namespace rihla::services

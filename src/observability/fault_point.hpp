@@ -1,0 +1,34 @@
+#pragma once
+// Test-only fault points. They act only in builds with RIHLA_FAULT_POINTS (scripts/test.sh);
+// in release builds RIHLA_FAULT is rejected at start-up and Trigger() does nothing.
+// Selected per process with RIHLA_FAULT and passed to components through their options.
+#include <chrono>
+#include <csignal>
+#include <thread>
+
+namespace rihla {
+
+enum class FaultPoint {
+  kNone,
+  kBeforeCommit,    // SIGKILL just before an idempotent operation commits
+  kAfterCommit,     // SIGKILL just after it committed, before the response
+  kSlowOperation,   // hold a claimed idempotent request 1.5 s before it executes
+  kPauseFill,       // hold every search-cache fill 800 ms after its database read
+};
+
+// Acts when `configured` is `here`: kills the process or sleeps as described above.
+inline void TriggerFault(FaultPoint configured, FaultPoint here) {
+#ifdef RIHLA_FAULT_POINTS
+  if (configured != here || here == FaultPoint::kNone) return;
+  switch (here) {
+    case FaultPoint::kSlowOperation: std::this_thread::sleep_for(std::chrono::milliseconds(1500)); return;
+    case FaultPoint::kPauseFill: std::this_thread::sleep_for(std::chrono::milliseconds(800)); return;
+    default: std::raise(SIGKILL);
+  }
+#else
+  (void)configured;
+  (void)here;
+#endif
+}
+
+}  // namespace rihla

@@ -1,0 +1,126 @@
+// The search cache keeps the freshness promise: once a write that changes a route has
+// answered, no search started afterwards shows data from before it. Also: stampedes cost one
+// database query.
+#include <gtest/gtest.h>
+
+#include <barrier>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "support/api.hpp"
+
+namespace rihla::test {
+namespace {
+
+long long MetricValue(HttpClient& client, const std::string& name) {
+  auto body = client.Get("/metrics").body;
+  auto pos = body.find("\n" + name + " ");
+  if (pos == std::string::npos) return 0;
+  return std::stoll(body.substr(pos + name.size() + 2));
+}
+
+long long SeatsInSearch(HttpClient& client, const std::string& query, const std::string& flight_id) {
+  auto flights = client.Get(query).Json().at("flights").as_array();
+  for (const auto& f : flights) {
+    if (Str(f.at("id")) == flight_id) return f.at("seats_available").as_int64();
+  }
+  return -1;
+}
+
+// Search, book, search: 200 rounds; every search after a booking answered shows its seat gone.
+TEST(CacheFreshness, SearchAfterEveryBookingShowsTheNewSeats) {
+  constexpr int kRounds = 200;
+  ServerProcess server;
+  HttpClient client(server.port());
+  auto user = SignUp(client);
+  auto flight = Str(CreateFlight(client, "RUH", "KWI", kRounds, "100.00", 9).at("id"));
+  std::string query = "/v1/flights/search?from=RUH&to=KWI&date=" + FutureDate(9);
+  int stale = 0;
+  for (int i = 0; i < kRounds; ++i) {
+    long long before = SeatsInSearch(client, query, flight);
+    EXPECT_EQ(client.Get(query).Header("x-cache"), "HIT");
+    ASSERT_EQ(Book(client, user, flight, "fresh-" + std::to_string(i)).status, 201);
+    long long after = SeatsInSearch(client, query, flight);
+    if (after != before - 1 && !(after == -1 && before == 1)) ++stale;
+  }
+  EXPECT_EQ(stale, 0);
+  EXPECT_EQ(SeatsInSearch(client, query, flight), -1);  // sold out: no longer listed
+}
+
+// A fill that read the database before a write and stores after the write's invalidation must
+// not become visible. The server holds every fill 800 ms after its database read
+// (RIHLA_FAULT=pause_fill); the write lands inside that window at a random moment.
+TEST(CacheFreshness, FillRacingAnInvalidationIsNeverServed) {
+  ServerProcess server(ServerConfig{.env = {{"RIHLA_FAULT", "pause_fill"}}});
+  HttpClient client(server.port());
+  auto user = SignUp(client);
+  auto flight = Str(CreateFlight(client, "JED", "KWI", 50, "100.00", 9).at("id"));
+  std::string query = "/v1/flights/search?from=JED&to=KWI&date=" + FutureDate(9);
+  std::mt19937 rng(12345);
+  for (int round = 0; round < 5; ++round) {
+    long long seats_before = SeatsInSearch(client, query, flight);  // fills once (paused), then cached
+    HttpClient reader(server.port());
+    std::thread racing_fill;
+    // Invalidate first so the next search has to fill, then start that fill.
+    ASSERT_EQ(Book(client, user, flight, "race-pre-" + std::to_string(round)).status, 201);
+    seats_before -= 1;
+    std::size_t paused_before = 0;
+    for (const auto& l : server.LogLines()) paused_before += l.at("msg") == "search fill paused after database read";
+    racing_fill = std::thread([&] { reader.Get(query); });
+    struct Join {
+      std::thread& t;
+      ~Join() {
+        if (t.joinable()) t.join();
+      }
+    } join{racing_fill};
+    // Wait (poll with deadline) until the fill has read the database and is paused.
+    ASSERT_TRUE(Eventually(
+        [&] {
+          std::size_t paused = 0;
+          for (const auto& l : server.LogLines()) paused += l.at("msg") == "search fill paused after database read";
+          return paused >= paused_before + 1;
+        },
+        5000));
+    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 600));  // random point in the window
+    ASSERT_EQ(Book(client, user, flight, "race-" + std::to_string(round)).status, 201);
+    // The write has answered: from now on no search may show seats_before.
+    long long seen = SeatsInSearch(client, query, flight);
+    racing_fill.join();
+    long long later = SeatsInSearch(client, query, flight);
+    EXPECT_EQ(seen, seats_before - 1) << "round " << round;
+    EXPECT_EQ(later, seats_before - 1) << "round " << round << ": the racing fill became visible";
+  }
+}
+
+// 500 concurrent cold requests for one key: one database query, identical bodies.
+TEST(CacheStampede, ConcurrentColdSearchesRunOneQuery) {
+  constexpr int kClients = 500;
+  ServerProcess server(ServerConfig{.seed_days = 2});
+  HttpClient control(server.port());
+  std::string query = "/v1/flights/search?from=RUH&to=JED&date=" + FutureDate(1) + "&cabin=business";
+  long long queries_before = MetricValue(control, "rihla_search_db_queries_total");
+  std::barrier start(kClients);
+  std::vector<HttpResponse> answers(kClients);
+  std::vector<std::thread> threads;
+  threads.reserve(kClients);
+  for (int i = 0; i < kClients; ++i) {
+    threads.emplace_back([&, i] {
+      HttpClient c(server.port());
+      c.Get("/healthz");
+      start.arrive_and_wait();
+      answers[i] = c.Get(query);
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<std::string> bodies;
+  for (const auto& a : answers) {
+    EXPECT_EQ(a.status, 200) << a.body;
+    bodies.insert(a.body);
+  }
+  EXPECT_EQ(bodies.size(), 1u);
+  EXPECT_EQ(MetricValue(control, "rihla_search_db_queries_total") - queries_before, 1);
+}
+
+}  // namespace
+}  // namespace rihla::test
