@@ -59,6 +59,33 @@ prepare_target() {
 # seats_left BASE_URL: sum of seats_available over the bench flights.
 seats_left() { python3 "$BENCH_DIR/api.py" seats "$1" "$FLIGHT_IDS" || die "reading seats failed at $1"; }
 
+# cpu_ticks PID: user+system CPU time of a process (all threads), in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+mysql_questions() {
+  mariadb --no-defaults -h 127.0.0.1 -P "$RIHLA_TEST_MYSQL_PORT" -u rihla -prihla -N -e "SHOW GLOBAL STATUS LIKE 'Questions'" |
+    awk '{print $2}'
+}
+redis_commands() { redis-cli -p "$RIHLA_TEST_REDIS_PORT" info stats | awk -F: '/^total_commands_processed/ {print $2 + 0}'; }
+
+# counters_snapshot APP_PID: "app_ticks db_ticks questions redis_cmds"
+counters_snapshot() {
+  echo "$(cpu_ticks "$1") $(cpu_ticks "$RIHLA_TEST_MYSQL_PID") $(mysql_questions) $(redis_commands)"
+}
+
+# per_request BEFORE AFTER REQUESTS USES_MARIADB: sets COST to
+# "app-CPU-us/req DB-CPU-us/req SQL/req Redis/req" (the counters' own queries are subtracted).
+per_request() {
+  local -a b a
+  read -ra b <<<"$1"
+  read -ra a <<<"$2"
+  COST=$(awk -v n="$3" -v t="$(getconf CLK_TCK)" -v db="$4" -v a0="${b[0]}" -v a1="${a[0]}" -v d0="${b[1]}" \
+    -v d1="${a[1]}" -v q0="${b[2]}" -v q1="${a[2]}" -v r0="${b[3]}" -v r1="${a[3]}" 'BEGIN {
+      app = (a1 - a0) * 1e6 / t / n
+      if (db == 1) printf "%.0f %.0f %.1f %.1f", app, (d1 - d0) * 1e6 / t / n, (q1 - q0 - 1) / n, (r1 - r0 - 1) / n
+      else printf "%.0f - - -", app
+    }')
+}
+
 # post_booking BASE_URL KEY BODY HEADERS_FILE: prints the status code.
 post_booking() {
   curl -s -o /dev/null -D "$4" -w '%{http_code}' -X POST "$1/v1/bookings" -H "Authorization: Bearer $TOKEN" \
@@ -68,10 +95,10 @@ post_booking() {
 # ---------------------------------------------------------------------------------------
 # the measurement, the same for every target
 
-# bench_target NAME LABEL BASE_URL: sets R_<field>[NAME].
-declare -A FRESH_RPS FRESH_P99 FRESH_ERR REPLAY_RPS REPLAY_P99 REPLAY_ERR CHECK LABEL
+# bench_target NAME LABEL BASE_URL APP_PID USES_MARIADB(0|1): fills the arrays below for NAME.
+declare -A FRESH_RPS FRESH_P99 FRESH_ERR REPLAY_RPS REPLAY_P99 REPLAY_ERR CHECK LABEL FRESH_COST REPLAY_COST
 bench_target() {
-  local name=$1 base=$3 out before after_warm after_fresh after_replay requests code
+  local name=$1 base=$3 pid=$4 db=$5 out before after_warm after_fresh after_replay requests code c0 c1
   LABEL[$name]=$2
   prepare_target "$base"
   export BENCH_TOKEN=$TOKEN BENCH_FLIGHTS=$FLIGHT_IDS
@@ -86,9 +113,13 @@ bench_target() {
 
   export BENCH_KEY_PREFIX=fresh-$RUN_ID
   out=$WORK/wrk-$name-fresh.txt
+  c0=$(counters_snapshot "$pid")
   run_wrk "$name fresh keys" "$out" -s "$BENCH_DIR/lua/fresh.lua" "$base"
+  c1=$(counters_snapshot "$pid")
   FRESH_RPS[$name]=$(wrk_rps "$out") FRESH_P99[$name]=$(wrk_p99_ms "$out") FRESH_ERR[$name]=$(wrk_errors "$out")
   requests=$(wrk_requests "$out")
+  per_request "$c0" "$c1" "$requests" "$db"
+  FRESH_COST[$name]=$COST
   sleep 1 # let requests cut off by wrk's deadline finish
   after_fresh=$(seats_left "$base")
 
@@ -102,8 +133,12 @@ bench_target() {
     die "$name: the repeat was not a replay (status $code)"
   after_replay=$(seats_left "$base")
   out=$WORK/wrk-$name-replay.txt
+  c0=$(counters_snapshot "$pid")
   run_wrk "$name replays of one key" "$out" -s "$BENCH_DIR/lua/replay.lua" "$base"
+  c1=$(counters_snapshot "$pid")
   REPLAY_RPS[$name]=$(wrk_rps "$out") REPLAY_P99[$name]=$(wrk_p99_ms "$out") REPLAY_ERR[$name]=$(wrk_errors "$out")
+  per_request "$c0" "$c1" "$(wrk_requests "$out")" "$db"
+  REPLAY_COST[$name]=$COST
   sleep 1
 
   # Every fresh request books one seat (wrk does not count the few requests still in flight at
@@ -121,7 +156,7 @@ bench_target() {
 bench_rihla_sqlite() {
   rihla_seed "sqlite:$WORK/rihla.db"
   start_rihla sqlite "sqlite:$WORK/rihla.db"
-  bench_target rihla-sqlite "rihla, SQLite (in-process cache)" "$RIHLA_URL"
+  bench_target rihla-sqlite "rihla, SQLite (in-process cache)" "$RIHLA_URL" "$RIHLA_PID" 0
   untrack_and_stop "$RIHLA_PID"
 }
 
@@ -131,7 +166,7 @@ bench_rihla_mariadb() {
   local clients
   clients=$(redis-cli -p "$RIHLA_TEST_REDIS_PORT" info clients | awk -F: '/^connected_clients/ {print $2+0}')
   RIHLA_REDIS_NOTE="rihla was given RIHLA_REDIS_URL; Redis saw $((clients - 1)) connection(s) from it"
-  bench_target rihla-mariadb "rihla, MariaDB + Redis" "$RIHLA_URL"
+  bench_target rihla-mariadb "rihla, MariaDB + Redis" "$RIHLA_URL" "$RIHLA_PID" 1
   untrack_and_stop "$RIHLA_PID"
 }
 
@@ -145,7 +180,8 @@ bench_node() {
   track_pid "$NODE_PID"
   wait_http "http://127.0.0.1:$port/healthz" 60 || { cat "$logf" >&2; die "the node baseline did not start"; }
   log "node baseline pid $NODE_PID on http://127.0.0.1:$port ($(node --version))"
-  bench_target node "node $(node --version) Express + ioredis + mysql2, MariaDB + Redis" "http://127.0.0.1:$port"
+  bench_target node "node $(node --version) Express + ioredis + mysql2, MariaDB + Redis" "http://127.0.0.1:$port" \
+    "$NODE_PID" 1
   untrack_and_stop "$NODE_PID"
 }
 
@@ -167,6 +203,16 @@ EOF
   for t in rihla-sqlite rihla-mariadb node; do
     printf '%-14s %12.0f %8.2f %7s %14.0f %8.2f %7s\n' "$t" "${FRESH_RPS[$t]}" "${FRESH_P99[$t]}" "${FRESH_ERR[$t]}" \
       "${REPLAY_RPS[$t]}" "${REPLAY_P99[$t]}" "${REPLAY_ERR[$t]}"
+  done
+  cat <<EOF
+
+cost per request (CPU time from /proc/PID/stat; SQL = MariaDB 'Questions'; Redis = commands processed)
+               ----------- fresh keys ------------   ------------- replays --------------
+target         app us  MariaDB us   SQL/req Redis/req   app us  MariaDB us   SQL/req Redis/req
+EOF
+  for t in rihla-sqlite rihla-mariadb node; do
+    # shellcheck disable=SC2086
+    printf '%-14s %6s %11s %9s %9s   %6s %11s %9s %9s\n' "$t" ${FRESH_COST[$t]} ${REPLAY_COST[$t]}
   done
   echo
   for t in rihla-sqlite rihla-mariadb node; do printf '%-14s %s; %s\n' "$t" "${LABEL[$t]}" "${CHECK[$t]}"; done

@@ -1,11 +1,14 @@
 // rihla: parse the command line and configuration, run the command. Nothing else.
 #include <CLI/CLI.hpp>
 
+#include <csignal>
 #include <iostream>
 
 #include "app/app.hpp"
 
 int main(int argc, char** argv) {
+  // Writes to a peer that closed (clients, Redis via hiredis) must fail with EPIPE, not kill us.
+  std::signal(SIGPIPE, SIG_IGN);
   rihla::app::Config config;
   try {
     rihla::app::LoadEnvironment(config);

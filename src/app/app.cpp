@@ -6,6 +6,8 @@
 #include <thread>
 
 #include "cache/memory_cache.hpp"
+#include "cache/redis_cache.hpp"
+#include "domain/search.hpp"
 #include "domain/time.hpp"
 #include "handlers/routes.hpp"
 #include "http/pipeline.hpp"
@@ -68,6 +70,14 @@ class PeriodicJob {
   std::thread thread_;
 };
 
+// The in-process cache, or Redis when RIHLA_REDIS_URL is set (shared by all instances).
+// Throws std::invalid_argument on a bad Redis URL; an unreachable Redis only degrades.
+std::unique_ptr<cache::SearchCache> MakeCache(const Config& c, Metrics& metrics, Logger& logger) {
+  auto ttl = std::chrono::seconds(c.cache_ttl_seconds);
+  if (c.redis_url.empty()) return std::make_unique<cache::MemoryCache>(metrics, ttl, 50'000);
+  return std::make_unique<cache::RedisCache>(c.redis_url, metrics, logger, ttl);
+}
+
 RequestContext JobContext(Logger& logger, const char* job) {
   RequestContext ctx;
   ctx.logger = &logger;
@@ -92,7 +102,14 @@ int Serve(const Config& config) {
   }
 
   Metrics metrics;
-  cache::MemoryCache cache(metrics, std::chrono::seconds(config.cache_ttl_seconds), 50'000);
+  std::unique_ptr<cache::SearchCache> cache_owner;
+  try {
+    cache_owner = MakeCache(config, metrics, logger);
+  } catch (const std::exception& e) {
+    LogEvent(logger, LogLevel::kError, "cannot start: cache", {{"error", e.what()}});
+    return 1;
+  }
+  cache::SearchCache& cache = *cache_owner;
   idempotency::Executor idem(db, IdemOptions(config), metrics);
   services::FlightService flights(db, cache, metrics, config.fault);
   services::AuthService auth(db, config.admin_token);
@@ -205,12 +222,27 @@ int Cleanup(const Config& config) {
 int PurgeCache(const Config& config, const std::string& route, bool all) {
   Logger logger(config.log_level);
   if (config.redis_url.empty()) {
-    LogEvent(logger, LogLevel::kInfo,
-             "in-process cache: nothing to purge from outside the server (entries live in each server process)");
-    return 0;
+    LogEvent(logger, LogLevel::kError,
+             "no RIHLA_REDIS_URL: the in-process cache lives inside each server process and cannot be purged "
+             "from outside (restart the server, or wait RIHLA_CACHE_TTL_SECONDS)");
+    return 2;
   }
-  LogEvent(logger, LogLevel::kError, "the Redis cache is not available in this build");
-  return 1;
+  Metrics metrics;
+  try {
+    cache::RedisCache cache(config.redis_url, metrics, logger, std::chrono::seconds(config.cache_ttl_seconds));
+    if (cache.Status() != "ok") throw std::runtime_error("Redis is unreachable");
+    if (all) {
+      cache.PurgeAll();
+    } else {
+      cache.PurgeRoute(domain::ToUpper(route));
+    }
+    if (cache.Status() != "ok") throw std::runtime_error("the purge failed");
+    LogEvent(logger, LogLevel::kInfo, "cache purged", {{"route", all ? "*" : domain::ToUpper(route)}});
+    return 0;
+  } catch (const std::exception& e) {
+    LogEvent(logger, LogLevel::kError, "cache purge failed", {{"error", e.what()}});
+    return 1;
+  }
 }
 
 }  // namespace rihla::app

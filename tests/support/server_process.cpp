@@ -84,6 +84,10 @@ ServerProcess::ServerProcess(ServerConfig config) : config_(std::move(config)) {
   dir_ = MakeTempDir();
   log_path_ = dir_ + "/server.log";
   database_url_ = config_.database_url.empty() ? FreshDatabaseUrl(dir_) : config_.database_url;
+  // A fresh database must not meet search entries cached for another test's database.
+  if (config_.database_url.empty() && config_.env.contains("RIHLA_REDIS_URL")) {
+    if (RunCommand({"cache", "purge", "--all"}) != 0) throw std::runtime_error("cache purge failed: " + LogText());
+  }
   if (config_.seed_days >= 0) {
     int rc = RunCommand({"seed", "--days", std::to_string(config_.seed_days)});
     if (rc != 0) throw std::runtime_error("rihla seed failed: " + LogText());
