@@ -109,6 +109,7 @@ bench_target() {
   WRK_SECONDS=$WARMUP_SECONDS
   run_wrk "$name warm-up (fresh keys)" "$WORK/wrk-$name-warmup.txt" -s "$BENCH_DIR/lua/fresh.lua" "$base"
   WRK_SECONDS=$saved
+  sleep 1 # let requests cut off by wrk's deadline finish
   after_warm=$(seats_left "$base")
 
   export BENCH_KEY_PREFIX=fresh-$RUN_ID

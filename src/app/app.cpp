@@ -74,7 +74,9 @@ class PeriodicJob {
 // Throws std::invalid_argument on a bad Redis URL; an unreachable Redis only degrades.
 std::unique_ptr<cache::SearchCache> MakeCache(const Config& c, Metrics& metrics, Logger& logger) {
   auto ttl = std::chrono::seconds(c.cache_ttl_seconds);
-  if (c.redis_url.empty()) return std::make_unique<cache::MemoryCache>(metrics, ttl, 50'000);
+  if (c.redis_url.empty()) {
+    return std::make_unique<cache::MemoryCache>(metrics, ttl, static_cast<std::size_t>(c.cache_max_entries));
+  }
   return std::make_unique<cache::RedisCache>(c.redis_url, metrics, logger, ttl);
 }
 

@@ -49,6 +49,7 @@ void LoadEnvironment(Config& c) {
   if (auto v = get("RIHLA_READ_TIMEOUT_MS")) c.read_timeout_ms = ParseInt("RIHLA_READ_TIMEOUT_MS", v, 100, 3'600'000);
   if (auto v = get("RIHLA_REQUEST_TIMEOUT_MS")) c.request_timeout_ms = ParseInt("RIHLA_REQUEST_TIMEOUT_MS", v, 100, 3'600'000);
   if (auto v = get("RIHLA_CACHE_TTL_SECONDS")) c.cache_ttl_seconds = ParseInt("RIHLA_CACHE_TTL_SECONDS", v, 1, 86400);
+  if (auto v = get("RIHLA_CACHE_MAX_ENTRIES")) c.cache_max_entries = ParseInt("RIHLA_CACHE_MAX_ENTRIES", v, 1, 10'000'000);
   if (auto v = get("RIHLA_SWEEP_INTERVAL_MS")) c.sweep_interval_ms = ParseInt("RIHLA_SWEEP_INTERVAL_MS", v, 50, 3'600'000);
   if (auto v = get("RIHLA_LOG_LEVEL")) {
     if (!ParseLogLevel(v, c.log_level)) throw std::invalid_argument("RIHLA_LOG_LEVEL must be debug, info, warn or error");

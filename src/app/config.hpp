@@ -25,6 +25,7 @@ struct Config {
   int read_timeout_ms = 15000;
   int request_timeout_ms = 10000;
   int cache_ttl_seconds = 60;
+  int cache_max_entries = 5000;  // in-process cache bound (memory stays flat)
   int sweep_interval_ms = 1000;  // booking expiry + idempotency cleanup
   LogLevel log_level = LogLevel::kInfo;
   FaultPoint fault = FaultPoint::kNone;  // RIHLA_FAULT, test builds only

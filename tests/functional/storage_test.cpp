@@ -1,0 +1,142 @@
+// The storage layer itself, on the configured engine (SQLite, PostgreSQL, MySQL/MariaDB): the
+// same guarantees everywhere, driven with real threads against a real database.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <barrier>
+#include <thread>
+
+#include <soci/soci.h>
+
+#include "domain/errors.hpp"
+#include "domain/time.hpp"
+#include "idempotency/record_store.hpp"
+#include "observability/logger.hpp"
+#include "storage/flight_repository.hpp"
+#include "storage/migrations.hpp"
+#include "storage/seed.hpp"
+#include "support/server_process.hpp"
+
+namespace rihla::test {
+namespace {
+
+class StorageTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/rihla-st.XXXXXX";
+    dir_ = ::mkdtemp(tmpl);
+    db_ = std::make_unique<storage::Database>(storage::ParseDatabaseUrl(FreshDatabaseUrl(dir_)),
+                                              storage::DatabaseOptions{8});
+    logger_ = std::make_unique<Logger>(LogLevel::kError, log_ = std::tmpfile());
+    ASSERT_EQ(storage::ApplyMigrations(*db_, *logger_), 1);
+    storage::SeedDemoData(*db_, *logger_, domain::NowMs(), 0);
+  }
+  void TearDown() override {
+    db_.reset();
+    logger_.reset();
+    if (log_ != nullptr) std::fclose(log_);
+    std::string cmd = "rm -rf '" + dir_ + "'";
+    [[maybe_unused]] int rc = std::system(cmd.c_str());
+  }
+  domain::Flight Flight(const std::string& id, int seats) {
+    return domain::Flight{id, "ST" + id.substr(id.size() - 3), "RUH", "JED", domain::NowMs() + domain::kDayMs,
+                          domain::NowMs() + domain::kDayMs + 3'600'000, "economy", {10000, "SAR"}, seats, seats};
+  }
+  std::string dir_;
+  std::FILE* log_ = nullptr;
+  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<Logger> logger_;
+};
+
+TEST_F(StorageTest, MigrationsAreRecordedAndNotReapplied) {
+  EXPECT_EQ(storage::PendingMigrations(*db_), 0);
+  EXPECT_EQ(storage::ApplyMigrations(*db_, *logger_), 0);
+}
+
+TEST_F(StorageTest, DuplicateKeysSurfaceAsDuplicateKeyOnEveryEngine) {
+  db_->Write([&](storage::Tx& tx) { storage::InsertFlight(tx, Flight("fl_dup001", 5), domain::NowMs()); });
+  EXPECT_THROW(db_->Write([&](storage::Tx& tx) { storage::InsertFlight(tx, Flight("fl_dup001", 5), domain::NowMs()); }),
+               DuplicateKey);
+  idempotency::Record r{"idr_1", "POST /x", "user:1", "k", "fp", "started", "tok", 1, 0, "", 1, 2};
+  db_->Write([&](storage::Tx& tx) { idempotency::InsertRecord(tx, r); });
+  r.id = "idr_2";
+  EXPECT_THROW(db_->Write([&](storage::Tx& tx) { idempotency::InsertRecord(tx, r); }), DuplicateKey);
+  r.principal = "user:2";  // same key, another principal: independent
+  EXPECT_NO_THROW(db_->Write([&](storage::Tx& tx) { idempotency::InsertRecord(tx, r); }));
+}
+
+TEST_F(StorageTest, SeatsCanNeverGoNegativeEvenUnderConcurrentHolds) {
+  constexpr int kThreads = 16;
+  db_->Write([&](storage::Tx& tx) { storage::InsertFlight(tx, Flight("fl_neg001", 10), domain::NowMs()); });
+  std::barrier start(kThreads);
+  std::atomic<int> held{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&] {
+      start.arrive_and_wait();
+      for (int j = 0; j < 3; ++j) {
+        db_->Write([&](storage::Tx& tx) {
+          if (storage::HoldSeats(tx, "fl_neg001", 1)) ++held;
+        });
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(held.load(), 10);
+  std::optional<domain::Flight> f;
+  db_->Read([&](storage::Tx& tx) { f = storage::FindFlight(tx, "fl_neg001"); });
+  EXPECT_EQ(f->seats_available, 0);
+  // The schema refuses a negative count even if a statement forgot the guard.
+  EXPECT_ANY_THROW(db_->Write([&](storage::Tx& tx) {
+    tx.sql << "UPDATE flights SET seats_available = seats_available - 1 WHERE id = 'fl_neg001'";
+  }));
+}
+
+TEST_F(StorageTest, AnExpiredLeaseIsTakenOverByExactlyOneRetry) {
+  constexpr int kThreads = 12;
+  std::int64_t now = domain::NowMs();
+  idempotency::Record r{"idr_lease", "POST /x", "user:1", "lease", "fp", "started", "old", now - 1, 0, "", now, now + 100000};
+  db_->Write([&](storage::Tx& tx) { idempotency::InsertRecord(tx, r); });
+  std::barrier start(kThreads);
+  std::atomic<int> winners{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      start.arrive_and_wait();
+      db_->Write([&](storage::Tx& tx) {
+        if (idempotency::TakeOverRecord(tx, "idr_lease", "old", "new" + std::to_string(i), domain::NowMs(),
+                                        domain::NowMs() + 30000)) {
+          ++winners;
+        }
+      });
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(winners.load(), 1);
+}
+
+TEST_F(StorageTest, CleanupNeverDeletesALiveLease) {
+  std::int64_t now = domain::NowMs();
+  idempotency::Record live{"idr_live", "POST /x", "user:1", "live", "fp", "started", "t", now + 60000, 0, "", now - 10, now - 5};
+  idempotency::Record done{"idr_done", "POST /x", "user:1", "done", "fp", "completed", "t", 0, 201, "{}", now - 10, now - 5};
+  db_->Write([&](storage::Tx& tx) {
+    idempotency::InsertRecord(tx, live);
+    idempotency::InsertRecord(tx, done);
+  });
+  std::vector<std::string> ids;
+  db_->Read([&](storage::Tx& tx) { ids = idempotency::ExpiredRecordIds(tx, now, 100); });
+  EXPECT_EQ(ids, std::vector<std::string>{"idr_done"});
+}
+
+TEST(StorageUnreachable, AClosedPortIsStorageUnavailableQuickly) {
+  if (Backend() == "sqlite") GTEST_SKIP() << "SQLite has no server";
+  std::string url = Backend() == "postgres" ? "postgresql://u:p@127.0.0.1:1/db" : "mysql://u:p@127.0.0.1:1/db";
+  storage::Database db(storage::ParseDatabaseUrl(url), storage::DatabaseOptions{1});
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_THROW(db.Read([](storage::Tx& tx) { tx.sql << "SELECT 1"; }), StorageUnavailable);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  EXPECT_FALSE(db.Ping());
+}
+
+}  // namespace
+}  // namespace rihla::test
