@@ -15,6 +15,7 @@
 #
 # Loopback only; every process started here (rihla, node, MariaDB, Redis) is stopped on exit.
 set -euo pipefail
+# shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 WRK_SECONDS=${WRK_SECONDS:-10}
@@ -34,8 +35,8 @@ install_node_deps() {
     $NODE_DIR/node_modules/.package-lock.json -nt $NODE_DIR/package.json ]]; then
     return
   fi
-  log "npm install in $NODE_DIR"
-  (cd "$NODE_DIR" && timeout 300 npm install --no-audit --no-fund --loglevel=error >"$WORK/npm.log" 2>&1) ||
+  log "npm ci in $NODE_DIR (package-lock.json)"
+  (cd "$NODE_DIR" && timeout 300 npm ci --no-audit --no-fund --loglevel=error >"$WORK/npm.log" 2>&1) ||
     { cat "$WORK/npm.log" >&2; die "npm install failed"; }
 }
 
@@ -130,8 +131,9 @@ bench_target() {
   code=$(post_booking "$base" "$BENCH_REPLAY_KEY" "$BENCH_REPLAY_BODY" "$WORK/replay-first.headers")
   [[ $code == 201 ]] || die "$name: the first booking for the replay key answered $code"
   code=$(post_booking "$base" "$BENCH_REPLAY_KEY" "$BENCH_REPLAY_BODY" "$WORK/replay-second.headers")
-  [[ $code == 201 ]] && grep -qi '^idempotent-replayed: *true' "$WORK/replay-second.headers" ||
+  if [[ $code != 201 ]] || ! grep -qi '^idempotent-replayed: *true' "$WORK/replay-second.headers"; then
     die "$name: the repeat was not a replay (status $code)"
+  fi
   after_replay=$(seats_left "$base")
   out=$WORK/wrk-$name-replay.txt
   c0=$(counters_snapshot "$pid")
@@ -172,7 +174,7 @@ bench_rihla_mariadb() {
 }
 
 bench_node() {
-  local port logf=$WORK/node.log i
+  local port logf=$WORK/node.log
   port=$(free_port)
   (cd "$NODE_DIR" && exec env NODE_ENV=production PORT="$port" ADMIN_TOKEN="$ADMIN_TOKEN" \
     MYSQL_URL="mysql://rihla:rihla@127.0.0.1:$RIHLA_TEST_MYSQL_PORT/nodebench" \

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for the bench scripts (sourced, not run). Loopback only.
 #
 # Every process a bench starts is registered with `track_pid`; `bench_cleanup` (installed as

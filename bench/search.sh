@@ -10,6 +10,7 @@
 #
 # Loopback only; every process started here is stopped on exit (also on Ctrl-C).
 set -euo pipefail
+# shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 WRK_SECONDS=${WRK_SECONDS:-10}

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <barrier>
+#include <cstdlib>
 #include <random>
 #include <set>
 #include <thread>
@@ -12,21 +13,6 @@
 
 namespace rihla::test {
 namespace {
-
-long long MetricValue(HttpClient& client, const std::string& name) {
-  auto body = client.Get("/metrics").body;
-  auto pos = body.find("\n" + name + " ");
-  if (pos == std::string::npos) return 0;
-  return std::stoll(body.substr(pos + name.size() + 2));
-}
-
-long long SeatsInSearch(HttpClient& client, const std::string& query, const std::string& flight_id) {
-  auto flights = client.Get(query).Json().at("flights").as_array();
-  for (const auto& f : flights) {
-    if (Str(f.at("id")) == flight_id) return f.at("seats_available").as_int64();
-  }
-  return -1;
-}
 
 // Search, book, search: 200 rounds; every search after a booking answered shows its seat gone.
 TEST(CacheFreshness, SearchAfterEveryBookingShowsTheNewSeats) {
@@ -51,8 +37,10 @@ TEST(CacheFreshness, SearchAfterEveryBookingShowsTheNewSeats) {
 // A fill that read the database before a write and stores after the write's invalidation must
 // not become visible. The server holds every fill 800 ms after its database read
 // (RIHLA_FAULT=pause_fill); the write lands inside that window at a random moment.
-TEST(CacheFreshness, FillRacingAnInvalidationIsNeverServed) {
-  ServerProcess server(ServerConfig{.env = {{"RIHLA_FAULT", "pause_fill"}}});
+void FillRacingAnInvalidationIsNeverServed(const std::string& redis_url) {
+  ServerConfig config{.env = {{"RIHLA_FAULT", "pause_fill"}}};
+  if (!redis_url.empty()) config.env["RIHLA_REDIS_URL"] = redis_url;
+  ServerProcess server(config);
   HttpClient client(server.port());
   auto user = SignUp(client);
   auto flight = Str(CreateFlight(client, "JED", "KWI", 50, "100.00", 9).at("id"));
@@ -91,6 +79,14 @@ TEST(CacheFreshness, FillRacingAnInvalidationIsNeverServed) {
     EXPECT_EQ(seen, seats_before - 1) << "round " << round;
     EXPECT_EQ(later, seats_before - 1) << "round " << round << ": the racing fill became visible";
   }
+}
+
+TEST(CacheFreshness, FillRacingAnInvalidationIsNeverServed) { FillRacingAnInvalidationIsNeverServed(""); }
+
+TEST(CacheFreshness, FillRacingAnInvalidationIsNeverServedFromRedis) {
+  const char* url = std::getenv("RIHLA_TEST_REDIS_URL");
+  if (url == nullptr) GTEST_SKIP() << "RIHLA_TEST_REDIS_URL not set";
+  FillRacingAnInvalidationIsNeverServed(url);
 }
 
 // 500 concurrent cold requests for one key: one database query, identical bodies.

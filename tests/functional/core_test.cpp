@@ -50,6 +50,7 @@ TEST_F(CoreTest, HealthzAndReadyzAnswerOk) {
 }
 
 TEST_F(CoreTest, MetricsCountRequestsByRouteAndStatus) {
+  client_.Get("/healthz");
   client_.Get("/v1/flights/nope-" + std::to_string(::getpid()));
   auto m = client_.Get("/metrics");
   EXPECT_EQ(m.status, 200);
@@ -238,6 +239,68 @@ TEST(Migrations, MigrateTwiceIsANoOp) {
   EXPECT_EQ(server.RunCommand({"migrate"}), 0);
   EXPECT_EQ(server.RunCommand({"migrate"}), 0);
   EXPECT_NE(server.LogText().find("\"applied\":0"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace rihla::test
+
+namespace rihla::test {
+namespace {
+
+// One worker, a queue of one, and every idempotent request held 1.5 s: a burst of bookings must
+// be shed with 503 + Retry-After at once instead of queueing without bound.
+TEST(LoadShedding, AFullWorkerQueueAnswers503AtOnce) {
+  ServerProcess server(ServerConfig{
+      .env = {{"RIHLA_WORKERS", "1"}, {"RIHLA_MAX_QUEUE", "1"}, {"RIHLA_FAULT", "slow_operation"}}});
+  HttpClient setup(server.port());
+  auto user = SignUp(setup);
+  auto flight = Str(CreateFlight(setup, "RUH", "MCT", 20, "100.00", 2).at("id"));
+  constexpr int kClients = 6;
+  std::barrier start(kClients);
+  std::vector<HttpResponse> answers(kClients);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kClients; ++i) {
+    threads.emplace_back([&, i] {
+      HttpClient c(server.port());
+      c.Get("/healthz");
+      start.arrive_and_wait();
+      answers[i] = Book(c, user, flight, "shed-" + std::to_string(i));
+    });
+  }
+  for (auto& t : threads) t.join();
+  int created = 0, shed = 0;
+  for (const auto& a : answers) {
+    if (a.status == 201) ++created;
+    if (a.status == 503) {
+      ++shed;
+      EXPECT_EQ(a.Json().at("type"), "/problems/service-unavailable");
+      EXPECT_EQ(a.Header("retry-after"), "1");
+    }
+  }
+  EXPECT_GE(created, 1);
+  EXPECT_GE(shed, 1);
+  EXPECT_EQ(created + shed, kClients);
+  EXPECT_EQ(SeatsAvailable(setup, flight), 20 - created);
+}
+
+// SIGTERM while a request is executing: it completes and is answered, then the process exits 0.
+TEST(Shutdown, InFlightRequestFinishesBeforeExit) {
+  ServerProcess server(ServerConfig{.env = {{"RIHLA_FAULT", "slow_operation"}}});
+  HttpClient setup(server.port());
+  auto user = SignUp(setup);
+  auto flight = Str(CreateFlight(setup, "RUH", "MCT", 5, "100.00", 2).at("id"));
+  HttpResponse answer;
+  std::thread in_flight([&] {
+    HttpClient c(server.port());
+    answer = Book(c, user, flight, "drain-me");
+  });
+  // Wait until the request is held inside the server (its claim is logged at debug level by the
+  // access path only when done, so poll the worker gauge instead).
+  ASSERT_TRUE(Eventually([&] { return setup.Get("/metrics").body.find("rihla_workers_busy 1") != std::string::npos; }, 5000));
+  EXPECT_EQ(server.Terminate(), 0);
+  in_flight.join();
+  EXPECT_EQ(answer.status, 201) << answer.body;
+  EXPECT_EQ(answer.Header("connection"), "close");
 }
 
 }  // namespace

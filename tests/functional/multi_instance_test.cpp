@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <barrier>
+#include <cstdlib>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -10,11 +12,14 @@
 namespace rihla::test {
 namespace {
 
-// 50 concurrent identical booking requests split across two instances: exactly one booking.
+// 50 concurrent identical booking requests split across two instances (sharing the database
+// and, when available, Redis): exactly one booking.
 TEST(MultiInstance, IdenticalRequestsAcrossInstancesBookOnce) {
   constexpr int kClients = 50;
-  ServerProcess a;
-  ServerProcess b(ServerConfig{.database_url = a.database_url(), .seed_days = -1});
+  std::map<std::string, std::string> env;
+  if (const char* redis = std::getenv("RIHLA_TEST_REDIS_URL")) env["RIHLA_REDIS_URL"] = redis;
+  ServerProcess a(ServerConfig{.env = env});
+  ServerProcess b(ServerConfig{.database_url = a.database_url(), .env = env, .seed_days = -1});
   HttpClient setup(a.port());
   auto user = SignUp(setup);
   auto flight = Str(CreateFlight(setup, "JED", "RUH", 20, "100.00", 3).at("id"));

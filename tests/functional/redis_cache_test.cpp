@@ -25,20 +25,6 @@ ServerConfig WithRedis(std::string database_url = "", int seed_days = 0) {
                       .seed_days = seed_days};
 }
 
-long long Metric(HttpClient& client, const std::string& name) {
-  auto body = client.Get("/metrics").body;
-  auto pos = body.find("\n" + name + " ");
-  return pos == std::string::npos ? 0 : std::stoll(body.substr(pos + name.size() + 2));
-}
-
-long long Seats(HttpClient& client, const std::string& query, const std::string& flight_id) {
-  auto flights = client.Get(query).Json().at("flights").as_array();
-  for (const auto& f : flights) {
-    if (Str(f.at("id")) == flight_id) return f.at("seats_available").as_int64();
-  }
-  return -1;
-}
-
 class RedisCacheTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -69,10 +55,10 @@ TEST_F(RedisCacheTest, TwoInstancesNeverServeStaleSeats) {
   std::string q = "/v1/flights/search?from=DMM&to=DXB&date=" + FutureDate(10);
   int stale = 0;
   for (int i = 0; i < kRounds; ++i) {
-    long long before = Seats(reader, q, flight);
+    long long before = SeatsInSearch(reader, q, flight);
     ASSERT_EQ(reader.Get(q).Header("x-cache"), "HIT");
     ASSERT_EQ(Book(writer, user, flight, "two-" + std::to_string(i)).status, 201);
-    if (Seats(reader, q, flight) != before - 1) ++stale;
+    if (SeatsInSearch(reader, q, flight) != before - 1) ++stale;
   }
   EXPECT_EQ(stale, 0);
 }
@@ -84,7 +70,7 @@ TEST_F(RedisCacheTest, StampedeAcrossInstancesRunsOneQuery) {
   ServerProcess b(WithRedis(a.database_url(), -1));
   HttpClient ca(a.port()), cb(b.port());
   std::string q = "/v1/flights/search?from=JED&to=RUH&date=" + FutureDate() + "&cabin=business";
-  long long before = Metric(ca, "rihla_search_db_queries_total") + Metric(cb, "rihla_search_db_queries_total");
+  long long before = MetricValue(ca, "rihla_search_db_queries_total") + MetricValue(cb, "rihla_search_db_queries_total");
   std::barrier start(kClients);
   std::vector<HttpResponse> answers(kClients);
   std::vector<std::thread> threads;
@@ -103,7 +89,7 @@ TEST_F(RedisCacheTest, StampedeAcrossInstancesRunsOneQuery) {
     bodies.insert(r.body);
   }
   EXPECT_EQ(bodies.size(), 1u);
-  long long after = Metric(ca, "rihla_search_db_queries_total") + Metric(cb, "rihla_search_db_queries_total");
+  long long after = MetricValue(ca, "rihla_search_db_queries_total") + MetricValue(cb, "rihla_search_db_queries_total");
   EXPECT_EQ(after - before, 1);
 }
 
@@ -134,10 +120,13 @@ TEST_F(RedisCacheTest, RedisOutageNeverFailsSearchesOrBookings) {
   struct Stop {
     std::atomic<bool>& running;
     std::vector<std::thread>& load;
-    ~Stop() {
+    void Join() {
       running = false;
-      for (auto& t : load) t.join();
+      for (auto& t : load) {
+        if (t.joinable()) t.join();
+      }
     }
+    ~Stop() { Join(); }
   } stop_load{running, load};
   ASSERT_TRUE(Eventually([&] { return requests.load() > 50; }, 10000));
   ASSERT_EQ(std::system(stop.c_str()), 0);
@@ -149,13 +138,13 @@ TEST_F(RedisCacheTest, RedisOutageNeverFailsSearchesOrBookings) {
   ASSERT_EQ(std::system(start_cmd.c_str()), 0);
   EXPECT_TRUE(Eventually([&] { return client.Get("/readyz").Json().at("checks").at("cache") == "ok"; }, 15000));
   EXPECT_TRUE(Eventually([&] { return client.Get(q).Header("x-cache") == "HIT"; }, 5000));
-  running = false;
+  stop_load.Join();
   EXPECT_EQ(failures.load(), 0) << "of " << requests.load() << " requests";
-  EXPECT_GT(Metric(client, "rihla_cache_redis_errors_total"), 0);
+  EXPECT_GT(MetricValue(client, "rihla_cache_redis_errors_total"), 0);
   // Fresh after recovery: the next booking is visible at once.
-  long long before = Seats(client, q, flight);
+  long long before = SeatsInSearch(client, q, flight);
   ASSERT_EQ(Book(client, user, flight, "after-outage").status, 201);
-  EXPECT_EQ(Seats(client, q, flight), before - 1);
+  EXPECT_EQ(SeatsInSearch(client, q, flight), before - 1);
 }
 
 TEST_F(RedisCacheTest, PurgeCommandInvalidatesARoute) {

@@ -75,4 +75,18 @@ int SeatsAvailable(HttpClient& client, const std::string& flight_id) {
   return static_cast<int>(r.Json().at("seats_available").as_int64());
 }
 
+long long MetricValue(HttpClient& client, const std::string& name) {
+  auto body = client.Get("/metrics").body;
+  auto pos = body.find("\n" + name + " ");
+  return pos == std::string::npos ? 0 : std::stoll(body.substr(pos + name.size() + 2));
+}
+
+long long SeatsInSearch(HttpClient& client, const std::string& query, const std::string& flight_id) {
+  auto flights = client.Get(query).Json().at("flights").as_array();
+  for (const auto& f : flights) {
+    if (std::string(f.at("id").as_string()) == flight_id) return f.at("seats_available").as_int64();
+  }
+  return -1;
+}
+
 }  // namespace rihla::test

@@ -42,6 +42,11 @@ std::string PaymentEvent(const std::string& event_id, const std::string& type, c
 // Seats available on a flight, read through GET /v1/flights/{id}.
 int SeatsAvailable(HttpClient& client, const std::string& flight_id);
 
+// A counter/gauge without labels from GET /metrics (0 when absent).
+long long MetricValue(HttpClient& client, const std::string& name);
+// seats_available of `flight_id` in the search result of `query`, or -1 when it is not listed.
+long long SeatsInSearch(HttpClient& client, const std::string& query, const std::string& flight_id);
+
 // Polls `condition` every 20 ms until it is true or `timeout_ms` passed; returns its last value.
 template <class F>
 bool Eventually(F condition, int timeout_ms) {
