@@ -161,7 +161,7 @@ int Serve(const Config& config) {
     }
   });
 
-  LogEvent(logger, LogLevel::kInfo, "listening",
+  logger.Announce("listening",
            {{"url", "http://" + host + ":" + std::to_string(bound)},
             {"port", bound},
             {"database", url.redacted},

@@ -152,11 +152,14 @@ Response Pipeline::Finish(Exchange& ex) const {
   auto elapsed = std::chrono::steady_clock::now() - ex.ctx.started;
   double seconds = std::chrono::duration<double>(elapsed).count();
   metrics_.ObserveRequest(ex.ctx.method, ex.ctx.route, r.status, seconds);
-  ex.ctx.Log(r.status >= 500 ? LogLevel::kError : LogLevel::kInfo, "request",
-             {{"method", ex.ctx.method},
-              {"route", ex.ctx.route},
-              {"status", r.status},
-              {"duration_ms", std::round(seconds * 1e6) / 1e3}});
+  LogLevel level = r.status >= 500 ? LogLevel::kError : LogLevel::kInfo;
+  if (logger_.Enabled(level)) {
+    ex.ctx.Log(level, "request",
+               {{"method", ex.ctx.method},
+                {"route", ex.ctx.route},
+                {"status", r.status},
+                {"duration_ms", std::round(seconds * 1e6) / 1e3}});
+  }
   return r;
 }
 

@@ -54,26 +54,29 @@ void Executor::Count(std::string_view outcome) {
 std::optional<Executor::Claim> Executor::ClaimOrAnswer(RequestContext& ctx, const Request& request, Result& answer) {
   auto wait_deadline = std::chrono::steady_clock::now() + options_.wait_for_inflight;
   for (;;) {
-    std::int64_t now = domain::NowMs();
-    Record record;
-    record.id = "idr_" + RandomHex(12);
-    record.scope = request.scope;
-    record.principal = request.principal;
-    record.key = request.key;
-    record.fingerprint = request.fingerprint;
-    record.lease_token = RandomHex(16);
-    record.locked_until = now + std::chrono::duration_cast<std::chrono::milliseconds>(options_.lease).count();
-    record.created_ms = now;
-    record.expires_ms = now + std::chrono::duration_cast<std::chrono::milliseconds>(options_.ttl).count();
-    try {
-      db_.Write([&](storage::Tx& tx) { InsertRecord(tx, record); });
-      return Claim{record.id, record.lease_token};
-    } catch (const DuplicateKey&) {
-      // Someone holds this key: decide from what is stored.
-    }
+    // Read first: a replay (the common retry) then costs one indexed read and no write.
     std::optional<Record> existing;
     db_.Read([&](storage::Tx& tx) { existing = FindRecord(tx, request.scope, request.principal, request.key); });
-    if (!existing) continue;  // removed by cleanup or a failed first attempt: claim again
+    if (!existing) {
+      std::int64_t now = domain::NowMs();
+      Record record;
+      record.id = "idr_" + RandomHex(12);
+      record.scope = request.scope;
+      record.principal = request.principal;
+      record.key = request.key;
+      record.fingerprint = request.fingerprint;
+      record.lease_token = RandomHex(16);
+      record.locked_until = now + std::chrono::duration_cast<std::chrono::milliseconds>(options_.lease).count();
+      record.created_ms = now;
+      record.expires_ms = now + std::chrono::duration_cast<std::chrono::milliseconds>(options_.ttl).count();
+      try {
+        // One autocommitted INSERT: the unique index decides which concurrent request owns the key.
+        db_.WriteStatement([&](storage::Tx& tx) { InsertRecord(tx, record); });
+        return Claim{record.id, record.lease_token};
+      } catch (const DuplicateKey&) {
+        continue;  // another request claimed it between our read and insert: read it
+      }
+    }
     if (existing->fingerprint != request.fingerprint) {
       Count("reused");
       throw ApiError(ErrorCode::kIdempotencyKeyReused,
@@ -84,12 +87,12 @@ std::optional<Executor::Claim> Executor::ClaimOrAnswer(RequestContext& ctx, cons
       answer = Result{existing->response_status, existing->response_body, true, {}};
       return std::nullopt;
     }
-    now = domain::NowMs();
+    std::int64_t now = domain::NowMs();
     if (existing->locked_until < now) {
       std::string token = RandomHex(16);
       std::int64_t until = now + std::chrono::duration_cast<std::chrono::milliseconds>(options_.lease).count();
       bool won = false;
-      db_.Write([&](storage::Tx& tx) {
+      db_.WriteStatement([&](storage::Tx& tx) {
         won = TakeOverRecord(tx, existing->id, existing->lease_token, token, now, until);
       });
       if (won) {
@@ -125,29 +128,40 @@ Result Executor::Run(RequestContext& ctx, const Request& request, const Operatio
   auto claim = ClaimOrAnswer(ctx, request, answer);
   if (!claim) return answer;
   TriggerFault(options_.fault, FaultPoint::kSlowOperation);  // claimed, not yet executed
+  auto lost_lease = [] {
+    // Our lease ran out and a retry took the key over: what we did is rolled back.
+    ApiError e(ErrorCode::kIdempotencyInProgress, "the request took longer than its lease; retry");
+    e.retry_after = 1;
+    return e;
+  };
+  std::optional<http::Response> problem;  // a 4xx the operation answered with
   try {
     db_.Write([&](storage::Tx& tx) {
       Outcome outcome;
-      tx.sql << "SAVEPOINT rihla_op";
       try {
         outcome = op(tx);
-        tx.sql << "RELEASE SAVEPOINT rihla_op";
       } catch (const ApiError& e) {
-        auto problem = http::ProblemResponse(e, ctx.correlation_id);
-        if (problem.status >= 500) throw;
-        tx.sql << "ROLLBACK TO SAVEPOINT rihla_op";
-        outcome = Outcome{problem.status, std::move(problem.body), {}};
+        auto rendered = http::ProblemResponse(e, ctx.correlation_id);
+        if (rendered.status >= 500) throw;
+        problem = std::move(rendered);
+        throw;  // roll the operation's transaction back; the answer is stored below
       }
-      if (!CompleteRecord(tx, claim->id, claim->lease_token, outcome.status, outcome.body)) {
-        // Our lease ran out and a retry took the key over: undo everything we did.
-        ApiError e(ErrorCode::kIdempotencyInProgress, "the request took longer than its lease; retry");
-        e.retry_after = 1;
-        throw e;
-      }
+      if (!CompleteRecord(tx, claim->id, claim->lease_token, outcome.status, outcome.body)) throw lost_lease();
       TriggerFault(options_.fault, FaultPoint::kBeforeCommit);
       answer = Result{outcome.status, std::move(outcome.body), false, std::move(outcome.changed_route)};
     });
   } catch (const ApiError& e) {
+    if (problem) {
+      // A 4xx leaves no write behind (its transaction rolled back); store the answer alone, still
+      // guarded by our lease. A crash before this leaves only the claim, retried after the lease.
+      bool stored = false;
+      db_.WriteStatement([&](storage::Tx& tx) {
+        stored = CompleteRecord(tx, claim->id, claim->lease_token, problem->status, problem->body);
+      });
+      if (!stored) throw lost_lease();
+      Count("executed");
+      return Result{problem->status, std::move(problem->body), false, {}};
+    }
     if (e.code() != ErrorCode::kIdempotencyInProgress) Release(*claim);
     throw;
   } catch (...) {

@@ -6,16 +6,18 @@
 // of method, concrete path and the canonical JSON body.
 //
 // Run():
-//  1. Claim: insert a 'started' row with a lease (locked_until) in its own short transaction.
-//     A duplicate-key error means the key exists: read the row and
+//  1. Claim: read the record; if there is none, insert a 'started' row with a lease
+//     (locked_until) in one autocommitted statement. A duplicate-key error means another request
+//     claimed it first: read again. With a record:
 //       - completed, same fingerprint  -> replay the stored status and body;
 //       - different fingerprint        -> 422 idempotency-key-reused;
 //       - started, lease alive         -> 409 idempotency-in-progress (or, with wait_for_inflight,
 //                                         poll until it completes, up to a deadline);
 //       - started, lease over          -> take it over with a conditional UPDATE (one winner).
 //  2. Execute the operation and store its response in ONE transaction, guarded by our lease
-//     token; commit. 2xx and 4xx answers are stored (4xx roll back to a savepoint first, so a
-//     failed operation leaves no partial write). A crash before commit leaves only the lease.
+//     token; commit. A crash before commit leaves only the lease. An operation that answers with
+//     a 4xx ApiError has its transaction rolled back (no partial write) and the problem stored
+//     right after, still guarded by the lease.
 //  3. 5xx or database failure: the claim is deleted, so the key stays retryable.
 #include <chrono>
 #include <functional>

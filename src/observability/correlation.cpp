@@ -1,5 +1,8 @@
 #include "observability/correlation.hpp"
 
+#include <atomic>
+#include <cstdint>
+
 #include "security/crypto.hpp"
 
 namespace rihla {
@@ -26,9 +29,35 @@ bool IsValidCorrelationId(std::string_view id) {
   return true;
 }
 
+// Correlation ids need uniqueness, not secrecy, and one is made for most requests: instead of a
+// CSPRNG call per request, a process-wide counter is mixed with a random 128-bit key through
+// splitmix64. Lock-free and thread-safe; distinct counters give distinct ids.
+namespace {
+
+std::uint64_t SplitMix64(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+struct UuidSource {
+  std::uint64_t key[2];
+  std::atomic<std::uint64_t> counter{0};
+  UuidSource() { RandomBytes(reinterpret_cast<unsigned char*>(key), sizeof key); }
+};
+
+}  // namespace
+
 std::string NewUuidV4() {
+  static UuidSource source;
+  std::uint64_t n = source.counter.fetch_add(1, std::memory_order_relaxed);
+  std::uint64_t hi = SplitMix64(source.key[0] ^ n), lo = SplitMix64(source.key[1] ^ SplitMix64(n));
   unsigned char b[16];
-  RandomBytes(b, sizeof b);
+  for (int i = 0; i < 8; ++i) {
+    b[i] = static_cast<unsigned char>(hi >> (56 - 8 * i));
+    b[8 + i] = static_cast<unsigned char>(lo >> (56 - 8 * i));
+  }
   b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
   b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
   static constexpr char kHex[] = "0123456789abcdef";

@@ -54,8 +54,16 @@ Logger::~Logger() {
   writer_.join();
 }
 
+void Logger::Announce(std::string_view msg, const boost::json::object& fields) {
+  WriteLine(LogLevel::kInfo, msg, fields);
+}
+
 void Logger::Write(LogLevel level, std::string_view msg, const boost::json::object& fields) {
   if (!Enabled(level)) return;
+  WriteLine(level, msg, fields);
+}
+
+void Logger::WriteLine(LogLevel level, std::string_view msg, const boost::json::object& fields) {
   boost::json::object line;
   line.reserve(fields.size() + 3);
   line["ts"] = NowRfc3339Millis();

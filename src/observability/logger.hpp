@@ -26,11 +26,15 @@ class Logger {
   bool Enabled(LogLevel level) const { return level >= min_level_; }
   // Emits {"ts","level","msg", ...fields}. `fields` keys are written in insertion order.
   void Write(LogLevel level, std::string_view msg, const boost::json::object& fields = {});
+  // Writes an info-level line whatever the minimum level (start-up facts scripts rely on, such
+  // as the bound port).
+  void Announce(std::string_view msg, const boost::json::object& fields = {});
   // Blocks until everything written so far reached the stream.
   void Flush();
 
  private:
   void Run();
+  void WriteLine(LogLevel level, std::string_view msg, const boost::json::object& fields);
 
   LogLevel min_level_;
   std::FILE* out_;

@@ -1,5 +1,6 @@
 #include "observability/metrics.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <mutex>
 
@@ -41,10 +42,11 @@ void Metrics::Increment(std::string_view name, std::string_view labels, std::uin
 }
 
 void Metrics::ObserveRequest(std::string_view method, std::string_view route, int status, double seconds) {
-  std::string labels;
-  labels.reserve(route.size() + 40);
-  labels.append("method=\"").append(method).append("\",route=\"").append(route).append("\",status=\"");
-  labels.append(std::to_string(status)).append("\"");
+  // The label text is built in a stack buffer: no allocation on the hot path once the series exists.
+  char buf[512];
+  int n = std::snprintf(buf, sizeof buf, "method=\"%.*s\",route=\"%.*s\",status=\"%d\"", static_cast<int>(method.size()),
+                        method.data(), static_cast<int>(route.size()), route.data(), status);
+  std::string_view labels(buf, static_cast<std::size_t>(std::clamp(n, 0, static_cast<int>(sizeof buf) - 1)));
   Histogram* h = nullptr;
   {
     std::shared_lock lock(mu_);
@@ -53,7 +55,7 @@ void Metrics::ObserveRequest(std::string_view method, std::string_view route, in
   }
   if (h == nullptr) {
     std::unique_lock lock(mu_);
-    auto& slot = histograms_[labels];
+    auto& slot = histograms_[std::string(labels)];
     if (!slot) slot = std::make_unique<Histogram>();
     h = slot.get();
   }

@@ -79,9 +79,19 @@ Session AuthService::Login(RequestContext& ctx, const std::string& email, const 
 
 std::string AuthService::UserForToken(RequestContext& ctx, std::string_view token) {
   if (token.size() > 512) return {};
-  std::string user_id;
   std::string hash = Sha256Hex(token);
+  {
+    std::lock_guard lock(cache_mu_);
+    auto it = token_cache_.find(hash);
+    if (it != token_cache_.end()) return it->second;
+  }
+  std::string user_id;
   db_.Read([&](storage::Tx& tx) { user_id = storage::UserForTokenHash(tx, hash); });
+  if (!user_id.empty()) {
+    std::lock_guard lock(cache_mu_);
+    if (token_cache_.size() >= kTokenCacheMax) token_cache_.clear();
+    token_cache_.emplace(std::move(hash), user_id);
+  }
   return user_id;
 }
 

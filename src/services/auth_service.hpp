@@ -1,7 +1,9 @@
 #pragma once
 // Signup, login and bearer-token resolution. Passwords: argon2id; tokens: 32 random bytes,
 // stored only as SHA-256. Blocking: call on worker threads.
+#include <mutex>
 #include <string>
+#include <unordered_map>
 
 #include "http/pipeline.hpp"
 #include "storage/database.hpp"
@@ -30,6 +32,11 @@ class AuthService : public http::Authenticator {
 
   storage::Database& db_;
   std::string admin_token_;
+  // token hash -> user id. Tokens are immutable and never revoked in v1, so a cached mapping
+  // cannot go stale; bounded (cleared when full). Guarded by cache_mu_.
+  static constexpr std::size_t kTokenCacheMax = 100'000;
+  std::mutex cache_mu_;
+  std::unordered_map<std::string, std::string> token_cache_;
 };
 
 // Lower-cases ASCII and trims spaces: emails are unique case-insensitively.

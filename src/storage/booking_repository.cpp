@@ -118,11 +118,15 @@ void InsertBooking(Tx& tx, const domain::Booking& b, std::int64_t now_ms) {
   tx.sql << kInsertBooking, soci::use(b.id), soci::use(b.user_id), soci::use(b.flight_id), soci::use(status),
       soci::use(seats), soci::use(total), soci::use(b.total.currency), soci::use(created), soci::use(expires),
       soci::use(now);
+  // All passengers in one bulk statement (one round trip).
+  std::vector<std::string> ids(b.passengers.size(), b.id), given, family;
+  std::vector<int> seqs;
   for (std::size_t i = 0; i < b.passengers.size(); ++i) {
-    int seq = static_cast<int>(i);
-    tx.sql << kInsertPassenger, soci::use(b.id), soci::use(seq), soci::use(b.passengers[i].given_name),
-        soci::use(b.passengers[i].family_name);
+    seqs.push_back(static_cast<int>(i));
+    given.push_back(b.passengers[i].given_name);
+    family.push_back(b.passengers[i].family_name);
   }
+  tx.sql << kInsertPassenger, soci::use(ids), soci::use(seqs), soci::use(given), soci::use(family);
 }
 
 std::optional<domain::Booking> FindBooking(Tx& tx, const std::string& id) {

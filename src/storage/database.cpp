@@ -214,6 +214,10 @@ void Database::Release(std::unique_ptr<Slot> slot, bool broken) {
 }
 
 void Database::Run(Mode mode, const std::function<void(Tx&)>& fn) {
+  std::unique_lock<std::mutex> writer;
+  if (url_.dialect == Dialect::kSqlite && (mode == Mode::kWrite || mode == Mode::kWriteStatement)) {
+    writer = std::unique_lock(sqlite_writer_mu_);
+  }
   auto slot = Acquire();
   bool broken = false;
   struct Returner {
@@ -280,6 +284,7 @@ void Database::Run(Mode mode, const std::function<void(Tx&)>& fn) {
 
 void Database::Write(const std::function<void(Tx&)>& fn) { Run(Mode::kWrite, fn); }
 void Database::Read(const std::function<void(Tx&)>& fn) { Run(Mode::kRead, fn); }
+void Database::WriteStatement(const std::function<void(Tx&)>& fn) { Run(Mode::kWriteStatement, fn); }
 void Database::Raw(const std::function<void(Tx&)>& fn) { Run(Mode::kRaw, fn); }
 
 bool Database::Ping() {

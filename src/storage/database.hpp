@@ -65,6 +65,9 @@ class Database {
   void Write(const std::function<void(Tx&)>& fn);
   // Runs `fn` on a connection without an explicit transaction (single-statement reads).
   void Read(const std::function<void(Tx&)>& fn);
+  // Runs one write statement in autocommit mode (no BEGIN/COMMIT round trips); on SQLite it is
+  // serialized with the other writers of this process like Write.
+  void WriteStatement(const std::function<void(Tx&)>& fn);
   // Runs statements outside any transaction (migrations manage their own).
   void Raw(const std::function<void(Tx&)>& fn);
 
@@ -76,7 +79,7 @@ class Database {
 
  private:
   struct Slot;
-  enum class Mode { kWrite, kRead, kRaw };
+  enum class Mode { kWrite, kRead, kRaw, kWriteStatement };
   void Run(Mode mode, const std::function<void(Tx&)>& fn);
   std::unique_ptr<Slot> Acquire();
   void Release(std::unique_ptr<Slot> slot, bool broken);
@@ -89,6 +92,10 @@ class Database {
   std::vector<std::unique_ptr<Slot>> idle_;  // guarded by mu_
   std::size_t created_ = 0;                  // guarded by mu_
   std::size_t in_use_ = 0;                   // guarded by mu_
+  // SQLite allows one writer at a time; writers of this process queue here instead of in
+  // SQLite's busy handler, whose sleeping back-off inflates tail latency. Other processes on the
+  // same file still meet the busy timeout.
+  std::mutex sqlite_writer_mu_;
 };
 
 }  // namespace rihla::storage
