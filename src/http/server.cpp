@@ -8,7 +8,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -85,12 +84,20 @@ bhttp::response<bhttp::string_body> ToBeast(Response&& r, unsigned version, bool
 
 struct Server::Impl {
   Impl(ServerOptions o, Pipeline& p, WorkerPool& w, Logger& l)
-      : options(std::move(o)), pipeline(p), workers(w), logger(l), ioc(static_cast<int>(options.io_threads)),
-        acceptor(ioc), signals(ioc, SIGINT, SIGTERM) {}
+      : options(std::move(o)), pipeline(p), workers(w), logger(l), contexts(MakeContexts(options.io_threads)),
+        ioc(*contexts.front()), acceptor(ioc), signals(ioc, SIGINT, SIGTERM) {}
+
+  // One single-threaded io_context per I/O thread: a connection lives on one of them for its
+  // whole life, so it needs no strand and the contexts share no locks.
+  static std::vector<std::unique_ptr<asio::io_context>> MakeContexts(std::size_t n) {
+    std::vector<std::unique_ptr<asio::io_context>> out;
+    for (std::size_t i = 0; i < std::max<std::size_t>(n, 1); ++i) out.push_back(std::make_unique<asio::io_context>(1));
+    return out;
+  }
 
   struct SessionEntry {
     beast::tcp_stream* stream;
-    asio::any_io_executor strand;
+    asio::any_io_executor executor;
     bool idle;
   };
 
@@ -98,7 +105,9 @@ struct Server::Impl {
   Pipeline& pipeline;
   WorkerPool& workers;
   Logger& logger;
-  asio::io_context ioc;
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  asio::io_context& ioc;  // contexts[0]: acceptor, signals, drain
+  std::size_t next_context = 0;  // round-robin for accepted connections; used by the acceptor only
   tcp::acceptor acceptor;
   asio::signal_set signals;
   std::atomic<bool> draining{false};
@@ -107,10 +116,10 @@ struct Server::Impl {
   std::unordered_map<std::uint64_t, SessionEntry> sessions;  // guarded by sessions_mu
   std::uint64_t next_session_id = 0;                           // guarded by sessions_mu
 
-  std::uint64_t Register(beast::tcp_stream* stream, asio::any_io_executor strand) {
+  std::uint64_t Register(beast::tcp_stream* stream, asio::any_io_executor executor) {
     std::lock_guard lock(sessions_mu);
     std::uint64_t id = ++next_session_id;
-    sessions.emplace(id, SessionEntry{stream, std::move(strand), true});
+    sessions.emplace(id, SessionEntry{stream, std::move(executor), true});
     return id;
   }
   void SetIdle(std::uint64_t id, bool idle) {
@@ -122,12 +131,12 @@ struct Server::Impl {
     sessions.erase(id);
   }
   // Closes connections that wait for their next request. Each close runs on the session's own
-  // strand and re-checks the registry, so it never touches a stream that is gone or busy.
+  // executor and re-checks the registry, so it never touches a stream that is gone or busy.
   void CloseIdleSessions() {
     std::lock_guard lock(sessions_mu);
     for (auto& [id, entry] : sessions) {
       if (!entry.idle) continue;
-      asio::post(entry.strand, [this, id = id] {
+      asio::post(entry.executor, [this, id = id] {
         std::lock_guard inner(sessions_mu);
         auto it = sessions.find(id);
         if (it != sessions.end() && it->second.idle) it->second.stream->socket().close();
@@ -158,13 +167,13 @@ struct Server::Impl {
       LogEvent(logger, LogLevel::kWarn, "drain timeout: closing remaining connections",
                {{"connections", static_cast<std::int64_t>(connections.load())}});
     }
-    ioc.stop();
+    for (auto& c : contexts) c->stop();
   }
 
   awaitable<void> Accept() {
     for (;;) {
-      auto strand = asio::make_strand(ioc);
-      auto [ec, socket] = co_await acceptor.async_accept(strand, kTuple);
+      auto& target = *contexts[next_context++ % contexts.size()];
+      auto [ec, socket] = co_await acceptor.async_accept(target, kTuple);
       if (ec) {
         if (draining.load() || ec == asio::error::operation_aborted) co_return;
         continue;  // e.g. EMFILE: keep serving existing connections
@@ -191,8 +200,7 @@ struct Server::Impl {
     beast::tcp_stream stream(std::move(socket));
     beast::error_code ignored;
     stream.socket().set_option(tcp::no_delay(true), ignored);
-    auto strand = stream.get_executor();
-    std::uint64_t id = Register(&stream, strand);
+    std::uint64_t id = Register(&stream, stream.get_executor());
     beast::flat_buffer buffer;
     for (;;) {
       if (draining.load() && buffer.size() == 0) break;
@@ -276,8 +284,13 @@ void Server::Run() {
     if (!ec) impl.BeginDrain();
   });
   asio::co_spawn(impl.ioc, impl.Accept(), asio::detached);
+  // Keep every context running until the drain stops them, even while it has no connection.
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+  for (auto& c : impl.contexts) guards.push_back(asio::make_work_guard(*c));
   std::vector<std::thread> threads;
-  for (std::size_t i = 1; i < impl.options.io_threads; ++i) threads.emplace_back([&impl] { impl.ioc.run(); });
+  for (std::size_t i = 1; i < impl.contexts.size(); ++i) {
+    threads.emplace_back([&impl, i] { impl.contexts[i]->run(); });
+  }
   impl.ioc.run();
   for (auto& t : threads) t.join();
 }

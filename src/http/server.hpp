@@ -1,9 +1,9 @@
 #pragma once
 // HTTP/1.1 listener on Boost.Beast with C++20 coroutines.
 //
-// Threading model: `io_threads` threads run one io_context; each connection is a coroutine on
-// its own strand. Parsing, routing, fast paths (in-process cache hits) and writing happen on
-// these threads. Anything that may block (database, Redis) is handed to the WorkerPool; the
+// Threading model: `io_threads` threads each run their own io_context; accepted connections are
+// spread over them round-robin and each connection is a coroutine on its context. Parsing,
+// routing, fast paths (in-process cache hits) and writing happen on these threads. Anything that may block (database, Redis) is handed to the WorkerPool; the
 // connection's coroutine suspends until the worker is done, so the event loop is never blocked.
 // A full worker queue answers 503 at once.
 //
