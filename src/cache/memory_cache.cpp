@@ -35,49 +35,32 @@ Lookup MemoryCache::GetOrLoad(const std::string& route, const std::string& key,
                               const std::function<std::string()>& load) {
   if (auto body = Peek(route, key)) return Lookup{std::move(*body), true};
   std::string full = route + '\n' + key;
-  std::shared_ptr<Flight> flight;
   std::uint64_t generation = 0;
-  std::string flight_key;
-  {
-    std::unique_lock lock(mu_);
-    generation = GenerationLocked(route);
-    flight_key = full + '\n' + std::to_string(generation);
-    auto it = inflight_.find(flight_key);
-    if (it == inflight_.end()) {
-      flight = std::make_shared<Flight>();
-      inflight_.emplace(flight_key, flight);
-    } else {
-      flight = it->second;
-      metrics_.Increment("rihla_cache_requests_total", "result=\"coalesced\"");
-      flight->cv.wait(lock, [&] { return flight->done; });
-      if (flight->error) std::rethrow_exception(flight->error);
-      return Lookup{*flight->body, true};
-    }
-  }
-  metrics_.Increment("rihla_cache_requests_total", "result=\"miss\"");
-  std::shared_ptr<const std::string> body;
-  std::exception_ptr error;
-  try {
-    body = std::make_shared<const std::string>(load());
-  } catch (...) {
-    error = std::current_exception();
-  }
   {
     std::lock_guard lock(mu_);
-    inflight_.erase(flight_key);
-    flight->done = true;
-    flight->body = body;
-    flight->error = error;
-    // Store only if no invalidation happened since the load began.
-    if (body && generations_[route] == generation) {
-      auto now = Clock::now();
-      if (entries_.size() >= max_entries_) EvictLocked(now);
-      entries_[full] = Entry{body, generation, now + ttl_};
-    }
+    generation = GenerationLocked(route);  // read before the load starts
   }
-  flight->cv.notify_all();
-  if (error) std::rethrow_exception(error);
-  return Lookup{*body, false};
+  bool joined = false;
+  Lookup result = flights_.Do(
+      full + '\n' + std::to_string(generation),
+      [&] {
+        metrics_.Increment("rihla_cache_requests_total", "result=\"miss\"");
+        auto body = std::make_shared<const std::string>(load());
+        std::lock_guard lock(mu_);
+        // Store only if no invalidation happened since the load began.
+        if (generations_[route] == generation) {
+          auto now = Clock::now();
+          if (entries_.size() >= max_entries_) EvictLocked(now);
+          entries_[full] = Entry{body, generation, now + ttl_};
+        }
+        return Lookup{*body, false};
+      },
+      joined);
+  if (joined) {
+    metrics_.Increment("rihla_cache_requests_total", "result=\"coalesced\"");
+    result.hit = true;
+  }
+  return result;
 }
 
 void MemoryCache::Invalidate(const std::string& route) {

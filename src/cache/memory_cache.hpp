@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "cache/search_cache.hpp"
+#include "cache/single_flight.hpp"
 #include "observability/metrics.hpp"
 
 namespace rihla::cache {
@@ -34,12 +35,6 @@ class MemoryCache : public SearchCache {
     std::uint64_t generation;
     Clock::time_point expires;
   };
-  struct Flight {  // an in-flight load others can wait for
-    std::condition_variable cv;
-    bool done = false;
-    std::shared_ptr<const std::string> body;
-    std::exception_ptr error;
-  };
   std::uint64_t GenerationLocked(const std::string& route);
   void EvictLocked(Clock::time_point now);
 
@@ -49,8 +44,8 @@ class MemoryCache : public SearchCache {
   mutable std::mutex mu_;
   std::unordered_map<std::string, std::uint64_t> generations_;        // guarded by mu_
   std::unordered_map<std::string, Entry> entries_;                     // key: route '\n' key; guarded by mu_
-  std::unordered_map<std::string, std::shared_ptr<Flight>> inflight_;  // key: route '\n' key '\n' gen; guarded by mu_
   std::uint64_t next_generation_ = 1;                                  // guarded by mu_
+  SingleFlight<Lookup> flights_;  // concurrent misses of one key in one generation: one load
 };
 
 }  // namespace rihla::cache

@@ -573,37 +573,13 @@ Lookup RedisCache::GetOrLoad(const std::string& route, const std::string& key,
     return Bypass(load);
   }
 
-  std::string flight_key = route + '\n' + key + '\n' + gen;
-  std::shared_ptr<Flight> flight;
-  {
-    std::unique_lock lock(flights_mu_);
-    auto it = inflight_.find(flight_key);
-    if (it != inflight_.end()) {
-      flight = it->second;
-      metrics_.Increment("rihla_cache_requests_total", "result=\"coalesced\"");
-      flight->cv.wait(lock, [&] { return flight->done; });
-      if (flight->error) std::rethrow_exception(flight->error);
-      return Lookup{*flight->body, true};
-    }
-    flight = std::make_shared<Flight>();
-    inflight_.emplace(flight_key, flight);
+  bool joined = false;
+  Lookup result = flights_.Do(
+      route + '\n' + key + '\n' + gen, [&] { return Fill(keys, gen, load); }, joined);
+  if (joined) {
+    metrics_.Increment("rihla_cache_requests_total", "result=\"coalesced\"");
+    result.hit = true;
   }
-  Lookup result;
-  std::exception_ptr error;
-  try {
-    result = Fill(keys, gen, load);
-  } catch (...) {
-    error = std::current_exception();
-  }
-  {
-    std::lock_guard lock(flights_mu_);
-    inflight_.erase(flight_key);
-    flight->done = true;
-    if (!error) flight->body = std::make_shared<const std::string>(result.body);
-    flight->error = error;
-  }
-  flight->cv.notify_all();
-  if (error) std::rethrow_exception(error);
   return result;
 }
 

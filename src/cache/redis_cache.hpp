@@ -62,6 +62,7 @@
 #include <vector>
 
 #include "cache/search_cache.hpp"
+#include "cache/single_flight.hpp"
 #include "observability/logger.hpp"
 #include "observability/metrics.hpp"
 
@@ -128,12 +129,6 @@ class RedisCache : public SearchCache {
     std::optional<std::string> gen;   // current generation, if the key exists
     std::optional<std::string> body;  // entry body, only if stamped with `gen`
   };
-  struct Flight {  // an in-process in-flight load others can wait for
-    std::condition_variable cv;
-    bool done = false;
-    std::shared_ptr<const std::string> body;
-    std::exception_ptr error;
-  };
   struct Conn {  // a pooled connection
     redisContext* ctx = nullptr;
     std::uint64_t pool_epoch = 0;
@@ -198,8 +193,7 @@ class RedisCache : public SearchCache {
   bool stop_ = false;                       // guarded by state_mu_
 
   // In-process single flight; key: route '\n' key '\n' gen.
-  std::mutex flights_mu_;
-  std::unordered_map<std::string, std::shared_ptr<Flight>> inflight_;  // guarded by flights_mu_
+  SingleFlight<Lookup> flights_;
 
   std::thread recovery_;
 };

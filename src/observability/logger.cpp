@@ -74,6 +74,15 @@ void Logger::WriteLine(LogLevel level, std::string_view msg, const boost::json::
   text.push_back('\n');
   {
     std::lock_guard lock(mu_);
+    if (pending_.size() + text.size() > kMaxPendingBytes) {
+      ++dropped_;  // stdout is not keeping up: drop rather than grow without bound
+      return;
+    }
+    if (dropped_ > 0) {
+      pending_ += "{\"level\":\"warn\",\"msg\":\"log lines dropped: stdout too slow\",\"dropped\":" +
+                  std::to_string(dropped_) + "}\n";
+      dropped_ = 0;
+    }
     pending_ += text;
     ++pending_seq_;
   }

@@ -41,7 +41,9 @@ class Logger {
   std::mutex mu_;
   std::condition_variable cv_;
   std::condition_variable flushed_cv_;
+  static constexpr std::size_t kMaxPendingBytes = 8 << 20;
   std::string pending_;     // guarded by mu_
+  std::uint64_t dropped_ = 0;  // guarded by mu_
   std::uint64_t written_seq_ = 0;  // guarded by mu_
   std::uint64_t pending_seq_ = 0;  // guarded by mu_
   bool stop_ = false;       // guarded by mu_

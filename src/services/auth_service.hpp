@@ -34,7 +34,7 @@ class AuthService : public http::Authenticator {
   std::string admin_token_;
   // token hash -> user id. Tokens are immutable and never revoked in v1, so a cached mapping
   // cannot go stale; bounded (cleared when full). Guarded by cache_mu_.
-  static constexpr std::size_t kTokenCacheMax = 100'000;
+  static constexpr std::size_t kTokenCacheMax = 10'000;
   std::mutex cache_mu_;
   std::unordered_map<std::string, std::string> token_cache_;
 };
