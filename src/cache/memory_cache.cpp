@@ -3,7 +3,13 @@
 namespace rihla::cache {
 
 MemoryCache::MemoryCache(Metrics& metrics, std::chrono::milliseconds ttl, std::size_t max_entries)
-    : metrics_(metrics), ttl_(ttl), max_entries_(max_entries) {
+    : metrics_(metrics),
+      hits_(metrics.CounterRef("rihla_cache_requests_total", "result=\"hit\"")),
+      misses_(metrics.CounterRef("rihla_cache_requests_total", "result=\"miss\"")),
+      coalesced_(metrics.CounterRef("rihla_cache_requests_total", "result=\"coalesced\"")),
+      invalidations_(metrics.CounterRef("rihla_cache_invalidations_total")),
+      ttl_(ttl),
+      max_entries_(max_entries) {
   metrics_.Describe("rihla_cache_requests_total", "Search cache lookups by result (hit, miss, coalesced).");
   metrics_.Describe("rihla_cache_invalidations_total", "Route invalidations.");
 }
@@ -18,7 +24,7 @@ std::optional<std::string> MemoryCache::Peek(const std::string& route, const std
   std::string full = route + '\n' + key;
   std::shared_ptr<const std::string> body;
   {
-    std::lock_guard lock(mu_);
+    std::shared_lock lock(mu_);
     auto e = entries_.find(full);
     if (e == entries_.end()) return std::nullopt;
     auto g = generations_.find(route);
@@ -27,7 +33,7 @@ std::optional<std::string> MemoryCache::Peek(const std::string& route, const std
     }
     body = e->second.body;
   }
-  metrics_.Increment("rihla_cache_requests_total", "result=\"hit\"");
+  hits_.fetch_add(1, std::memory_order_relaxed);
   return *body;
 }
 
@@ -44,7 +50,7 @@ Lookup MemoryCache::GetOrLoad(const std::string& route, const std::string& key,
   Lookup result = flights_.Do(
       full + '\n' + std::to_string(generation),
       [&] {
-        metrics_.Increment("rihla_cache_requests_total", "result=\"miss\"");
+        misses_.fetch_add(1, std::memory_order_relaxed);
         auto body = std::make_shared<const std::string>(load());
         std::lock_guard lock(mu_);
         // Store only if no invalidation happened since the load began.
@@ -57,7 +63,7 @@ Lookup MemoryCache::GetOrLoad(const std::string& route, const std::string& key,
       },
       joined);
   if (joined) {
-    metrics_.Increment("rihla_cache_requests_total", "result=\"coalesced\"");
+    coalesced_.fetch_add(1, std::memory_order_relaxed);
     result.hit = true;
   }
   return result;
@@ -68,7 +74,7 @@ void MemoryCache::Invalidate(const std::string& route) {
     std::lock_guard lock(mu_);
     generations_[route] = next_generation_++;
   }
-  metrics_.Increment("rihla_cache_invalidations_total");
+  invalidations_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void MemoryCache::PurgeAll() {

@@ -6,6 +6,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <unordered_map>
 
 #include "cache/search_cache.hpp"
@@ -39,9 +40,14 @@ class MemoryCache : public SearchCache {
   void EvictLocked(Clock::time_point now);
 
   Metrics& metrics_;
+  std::atomic<std::uint64_t>& hits_;
+  std::atomic<std::uint64_t>& misses_;
+  std::atomic<std::uint64_t>& coalesced_;
+  std::atomic<std::uint64_t>& invalidations_;
   const std::chrono::milliseconds ttl_;
   const std::size_t max_entries_;
-  mutable std::mutex mu_;
+  // Readers (Peek, on every cached search from both I/O threads) share the lock.
+  mutable std::shared_mutex mu_;
   std::unordered_map<std::string, std::uint64_t> generations_;        // guarded by mu_
   std::unordered_map<std::string, Entry> entries_;                     // key: route '\n' key; guarded by mu_
   std::uint64_t next_generation_ = 1;                                  // guarded by mu_

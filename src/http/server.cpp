@@ -98,7 +98,8 @@ struct Server::Impl {
   struct SessionEntry {
     beast::tcp_stream* stream;
     asio::any_io_executor executor;
-    bool idle;
+    // Written by the session on its own thread (no lock on the hot path); read by the drain.
+    std::shared_ptr<std::atomic<bool>> idle;
   };
 
   ServerOptions options;
@@ -116,15 +117,12 @@ struct Server::Impl {
   std::unordered_map<std::uint64_t, SessionEntry> sessions;  // guarded by sessions_mu
   std::uint64_t next_session_id = 0;                           // guarded by sessions_mu
 
-  std::uint64_t Register(beast::tcp_stream* stream, asio::any_io_executor executor) {
+  std::uint64_t Register(beast::tcp_stream* stream, asio::any_io_executor executor,
+                         std::shared_ptr<std::atomic<bool>> idle) {
     std::lock_guard lock(sessions_mu);
     std::uint64_t id = ++next_session_id;
-    sessions.emplace(id, SessionEntry{stream, std::move(executor), true});
+    sessions.emplace(id, SessionEntry{stream, std::move(executor), std::move(idle)});
     return id;
-  }
-  void SetIdle(std::uint64_t id, bool idle) {
-    std::lock_guard lock(sessions_mu);
-    sessions.at(id).idle = idle;
   }
   void Unregister(std::uint64_t id) {
     std::lock_guard lock(sessions_mu);
@@ -135,11 +133,11 @@ struct Server::Impl {
   void CloseIdleSessions() {
     std::lock_guard lock(sessions_mu);
     for (auto& [id, entry] : sessions) {
-      if (!entry.idle) continue;
+      if (!entry.idle->load()) continue;
       asio::post(entry.executor, [this, id = id] {
         std::lock_guard inner(sessions_mu);
         auto it = sessions.find(id);
-        if (it != sessions.end() && it->second.idle) it->second.stream->socket().close();
+        if (it != sessions.end() && it->second.idle->load()) it->second.stream->socket().close();
       });
     }
   }
@@ -200,7 +198,8 @@ struct Server::Impl {
     beast::tcp_stream stream(std::move(socket));
     beast::error_code ignored;
     stream.socket().set_option(tcp::no_delay(true), ignored);
-    std::uint64_t id = Register(&stream, stream.get_executor());
+    auto idle = std::make_shared<std::atomic<bool>>(true);
+    std::uint64_t id = Register(&stream, stream.get_executor(), idle);
     beast::flat_buffer buffer;
     for (;;) {
       if (draining.load() && buffer.size() == 0) break;
@@ -209,7 +208,7 @@ struct Server::Impl {
       parser.body_limit(options.body_limit);
       stream.expires_after(options.read_timeout);
       auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
-      SetIdle(id, false);
+      idle->store(false);
       if (ec) {
         std::optional<ErrorCode> code;
         std::string detail;
@@ -255,7 +254,7 @@ struct Server::Impl {
       keep_alive = keep_alive && !draining.load();
       bool ok = co_await Write(stream, std::move(r), version, keep_alive, head);
       if (!ok || !keep_alive) break;
-      SetIdle(id, true);
+      idle->store(true);
     }
     Unregister(id);
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);

@@ -24,6 +24,11 @@ class Metrics {
   // A monotonically increasing counter, e.g. Increment("rihla_cache_requests_total", "result=\"hit\"").
   // `labels` is the inside of {...}, already escaped, or empty.
   void Increment(std::string_view name, std::string_view labels = {}, std::uint64_t by = 1);
+  // The counter itself, for hot paths that increment it often: the reference stays valid for
+  // the registry's lifetime.
+  std::atomic<std::uint64_t>& CounterRef(std::string_view name, std::string_view labels = {}) {
+    return Counter(name, labels);
+  }
 
   // A gauge read when /metrics is rendered (e.g. pool usage). `help` is the HELP text.
   void RegisterGauge(std::string name, std::string help, std::function<double()> read);
