@@ -66,9 +66,13 @@ bench_cleanup() {
   exit "$rc"
 }
 
+# require CMD...: installs the benchmark packages when a command is missing, then checks again.
 require() {
   local c
-  for c in "$@"; do command -v "$c" >/dev/null || die "$c is not installed (apt-get install $c)"; done
+  for c in "$@"; do
+    command -v "$c" >/dev/null || { "$BENCH_DIR/../scripts/setup.sh" --bench >&2 || die "setup failed"; break; }
+  done
+  for c in "$@"; do command -v "$c" >/dev/null || die "$c is not installed"; done
 }
 
 # ---------------------------------------------------------------------------------------

@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages rihla needs to build (and, with --test, to run its tests and
-# benchmarks). Safe to run again: installs only what is missing.
+# Installs the Debian 12 packages rihla needs to build; with --test also what the tests need
+# (database servers, Redis), with --bench what bench/ needs. Installs only what is missing.
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config git
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsoci-dev libsqlite3-dev libpq-dev libmariadb-dev libhiredis-dev
   libssl-dev libsodium-dev libcli11-dev libgtest-dev sqlite3 curl)
-if [[ "${1:-}" == "--test" ]]; then
-  packages+=(postgresql mariadb-server redis-server nginx-light wrk)
-fi
+case "${1:-}" in
+  --test) packages+=(postgresql mariadb-server redis-server nginx-light wrk) ;;
+  --bench)
+    packages+=(mariadb-server redis-server nginx-light wrk)
+    # Node and Python may come from elsewhere on the machine: install Debian's only if absent.
+    command -v python3 >/dev/null || packages+=(python3)
+    command -v node >/dev/null || packages+=(nodejs)
+    command -v npm >/dev/null || packages+=(npm)
+    ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do
