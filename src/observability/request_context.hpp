@@ -1,6 +1,6 @@
 #pragma once
 // Per-request state, passed explicitly from the listener through handlers into storage calls.
-// Never stored in a thread_local or global: a request's coroutine may resume on another thread,
+// Never stored in thread-local or global storage: a request's coroutine may resume on another thread,
 // and a worker thread serves many requests.
 #include <boost/json/object.hpp>
 

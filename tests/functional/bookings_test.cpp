@@ -200,18 +200,8 @@ TEST_F(BookingsTest, ConcurrentIdenticalRequestsBookOnce) {
   int violations = 0;
   for (int round = 0; round < kRounds; ++round) {
     std::string key = "race-" + std::to_string(round);
-    std::barrier start(kClients);
-    std::vector<HttpResponse> answers(kClients);
-    std::vector<std::thread> threads;
-    for (int i = 0; i < kClients; ++i) {
-      threads.emplace_back([&, i] {
-        HttpClient c(server_->port());
-        c.Get("/healthz");  // connect before the barrier
-        start.arrive_and_wait();
-        answers[i] = Book(c, user, flight, key);
-      });
-    }
-    for (auto& t : threads) t.join();
+    auto answers = Race(
+        kClients, [&](int) { return server_->port(); }, [&](int, HttpClient& c) { return Book(c, user, flight, key); });
     std::set<std::string> bodies;
     for (const auto& a : answers) {
       if (a.status == 201) {
@@ -238,19 +228,13 @@ TEST_F(BookingsTest, ConcurrentBookingsNeverOversell) {
   std::string flight = NewFlight(10);
   std::vector<User> users;
   for (int i = 0; i < 4; ++i) users.push_back(SignUp(client_));
-  std::barrier start(kClients);
-  std::vector<int> statuses(kClients);
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kClients; ++i) {
-    threads.emplace_back([&, i] {
-      HttpClient c(server_->port());
-      c.Get("/healthz");
-      start.arrive_and_wait();
-      auto r = Book(c, users[i % 4], flight, "oversell-" + std::to_string(i));
-      statuses[i] = r.status == 409 && r.Json().at("type") == "/problems/sold-out" ? 4090 : r.status;
-    });
+  auto answers = Race(
+      kClients, [&](int) { return server_->port(); },
+      [&](int i, HttpClient& c) { return Book(c, users[i % 4], flight, "oversell-" + std::to_string(i)); });
+  std::vector<int> statuses;
+  for (const auto& r : answers) {
+    statuses.push_back(r.status == 409 && r.Json().at("type") == "/problems/sold-out" ? 4090 : r.status);
   }
-  for (auto& t : threads) t.join();
   EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 201), 10);
   EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 4090), 30);
   EXPECT_EQ(SeatsAvailable(client_, flight), 0);
@@ -279,18 +263,8 @@ TEST(IdempotencyInProgress, RepeatWhileFirstRunsGets409WithRetryAfter) {
   HttpClient setup(server.port());
   auto user = SignUp(setup);
   auto flight = Str(CreateFlight(setup, "JED", "DXB", 5, "100.00", 3).at("id"));
-  std::barrier start(2);
-  std::vector<HttpResponse> answers(2);
-  std::vector<std::thread> threads;
-  for (int i = 0; i < 2; ++i) {
-    threads.emplace_back([&, i] {
-      HttpClient c(server.port());
-      c.Get("/healthz");
-      start.arrive_and_wait();
-      answers[i] = Book(c, user, flight, "slow-key");
-    });
-  }
-  for (auto& t : threads) t.join();
+  auto answers = Race(
+      2, [&](int) { return server.port(); }, [&](int, HttpClient& c) { return Book(c, user, flight, "slow-key"); });
   std::sort(answers.begin(), answers.end(), [](auto& x, auto& y) { return x.status < y.status; });
   EXPECT_EQ(answers[0].status, 201);
   ASSERT_EQ(answers[1].status, 409) << answers[1].body;

@@ -96,19 +96,8 @@ TEST(CacheStampede, ConcurrentColdSearchesRunOneQuery) {
   HttpClient control(server.port());
   std::string query = "/v1/flights/search?from=RUH&to=JED&date=" + FutureDate(1) + "&cabin=business";
   long long queries_before = MetricValue(control, "rihla_search_db_queries_total");
-  std::barrier start(kClients);
-  std::vector<HttpResponse> answers(kClients);
-  std::vector<std::thread> threads;
-  threads.reserve(kClients);
-  for (int i = 0; i < kClients; ++i) {
-    threads.emplace_back([&, i] {
-      HttpClient c(server.port());
-      c.Get("/healthz");
-      start.arrive_and_wait();
-      answers[i] = c.Get(query);
-    });
-  }
-  for (auto& t : threads) t.join();
+  auto answers = Race(
+      kClients, [&](int) { return server.port(); }, [&](int, HttpClient& c) { return c.Get(query); });
   std::set<std::string> bodies;
   for (const auto& a : answers) {
     EXPECT_EQ(a.status, 200) << a.body;

@@ -256,18 +256,9 @@ TEST(LoadShedding, AFullWorkerQueueAnswers503AtOnce) {
   auto user = SignUp(setup);
   auto flight = Str(CreateFlight(setup, "RUH", "MCT", 20, "100.00", 2).at("id"));
   constexpr int kClients = 6;
-  std::barrier start(kClients);
-  std::vector<HttpResponse> answers(kClients);
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kClients; ++i) {
-    threads.emplace_back([&, i] {
-      HttpClient c(server.port());
-      c.Get("/healthz");
-      start.arrive_and_wait();
-      answers[i] = Book(c, user, flight, "shed-" + std::to_string(i));
-    });
-  }
-  for (auto& t : threads) t.join();
+  auto answers = Race(
+      kClients, [&](int) { return server.port(); },
+      [&](int i, HttpClient& c) { return Book(c, user, flight, "shed-" + std::to_string(i)); });
   int created = 0, shed = 0;
   for (const auto& a : answers) {
     if (a.status == 201) ++created;

@@ -25,18 +25,9 @@ TEST(MultiInstance, IdenticalRequestsAcrossInstancesBookOnce) {
   auto flight = Str(CreateFlight(setup, "JED", "RUH", 20, "100.00", 3).at("id"));
   for (int round = 0; round < 5; ++round) {
     std::string key = "two-instances-" + std::to_string(round);
-    std::barrier start(kClients);
-    std::vector<HttpResponse> answers(kClients);
-    std::vector<std::thread> threads;
-    for (int i = 0; i < kClients; ++i) {
-      threads.emplace_back([&, i] {
-        HttpClient c(i % 2 ? b.port() : a.port());
-        c.Get("/healthz");
-        start.arrive_and_wait();
-        answers[i] = Book(c, user, flight, key);
-      });
-    }
-    for (auto& t : threads) t.join();
+    auto answers = Race(
+        kClients, [&](int i) { return i % 2 ? b.port() : a.port(); },
+        [&](int, HttpClient& c) { return Book(c, user, flight, key); });
     std::set<std::string> bodies;
     for (const auto& r : answers) {
       if (r.status == 201) bodies.insert(r.body);

@@ -71,18 +71,8 @@ TEST_F(RedisCacheTest, StampedeAcrossInstancesRunsOneQuery) {
   HttpClient ca(a.port()), cb(b.port());
   std::string q = "/v1/flights/search?from=JED&to=RUH&date=" + FutureDate() + "&cabin=business";
   long long before = MetricValue(ca, "rihla_search_db_queries_total") + MetricValue(cb, "rihla_search_db_queries_total");
-  std::barrier start(kClients);
-  std::vector<HttpResponse> answers(kClients);
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kClients; ++i) {
-    threads.emplace_back([&, i] {
-      HttpClient c(i % 2 ? b.port() : a.port());
-      c.Get("/healthz");
-      start.arrive_and_wait();
-      answers[i] = c.Get(q);
-    });
-  }
-  for (auto& t : threads) t.join();
+  auto answers = Race(
+      kClients, [&](int i) { return i % 2 ? b.port() : a.port(); }, [&](int, HttpClient& c) { return c.Get(q); });
   std::set<std::string> bodies;
   for (const auto& r : answers) {
     EXPECT_EQ(r.status, 200);

@@ -106,18 +106,9 @@ TEST_F(WebhookTest, ConcurrentRedeliveriesConfirmOnceWithIdenticalAnswers) {
   constexpr int kDeliveries = 20;
   auto [user, booking] = PendingBooking();
   std::string body = PaymentEvent("evt_race_" + booking, "payment.succeeded", booking, "300.00");
-  std::barrier start(kDeliveries);
-  std::vector<HttpResponse> answers(kDeliveries);
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kDeliveries; ++i) {
-    threads.emplace_back([&, i] {
-      HttpClient c(server_->port());
-      c.Get("/healthz");
-      start.arrive_and_wait();
-      answers[i] = Deliver(c, body, WebhookSignature(body));
-    });
-  }
-  for (auto& t : threads) t.join();
+  auto answers = Race(
+      kDeliveries, [&](int) { return server_->port(); },
+      [&](int, HttpClient& c) { return Deliver(c, body, WebhookSignature(body)); });
   std::set<std::string> bodies;
   int executed = 0;
   for (const auto& a : answers) {

@@ -1,6 +1,8 @@
 #include "support/api.hpp"
 
+#include <barrier>
 #include <chrono>
+#include <thread>
 #include <stdexcept>
 
 #include "domain/time.hpp"
@@ -73,6 +75,24 @@ int SeatsAvailable(HttpClient& client, const std::string& flight_id) {
   auto r = client.Get("/v1/flights/" + flight_id);
   if (r.status != 200) throw std::runtime_error("get flight failed: " + r.body);
   return static_cast<int>(r.Json().at("seats_available").as_int64());
+}
+
+std::vector<HttpResponse> Race(int n, const std::function<int(int)>& port_of,
+                               const std::function<HttpResponse(int, HttpClient&)>& request) {
+  std::barrier start(n);
+  std::vector<HttpResponse> answers(static_cast<std::size_t>(n));
+  std::vector<std::thread> threads;
+  threads.reserve(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    threads.emplace_back([&, i] {
+      HttpClient client(port_of(i));
+      client.Get("/healthz");  // connected before the barrier
+      start.arrive_and_wait();
+      answers[static_cast<std::size_t>(i)] = request(i, client);
+    });
+  }
+  for (auto& t : threads) t.join();
+  return answers;
 }
 
 long long MetricValue(HttpClient& client, const std::string& name) {

@@ -1,6 +1,8 @@
 #pragma once
 // Helpers for functional tests: users, admin flights, signed webhooks, bookings.
 #include <chrono>
+#include <functional>
+#include <vector>
 #include <string>
 #include <thread>
 
@@ -46,6 +48,11 @@ int SeatsAvailable(HttpClient& client, const std::string& flight_id);
 long long MetricValue(HttpClient& client, const std::string& name);
 // seats_available of `flight_id` in the search result of `query`, or -1 when it is not listed.
 long long SeatsInSearch(HttpClient& client, const std::string& query, const std::string& flight_id);
+
+// Sends n requests at once: thread i connects its own client to port_of(i), then all threads are
+// released together by a barrier and each runs request(i, client). Returns the answers by i.
+std::vector<HttpResponse> Race(int n, const std::function<int(int)>& port_of,
+                               const std::function<HttpResponse(int, HttpClient&)>& request);
 
 // Polls `condition` every 20 ms until it is true or `timeout_ms` passed; returns its last value.
 template <class F>
