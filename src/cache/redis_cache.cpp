@@ -2,11 +2,9 @@
 
 #include <hiredis/hiredis.h>
 #include <signal.h>
-#include <sys/time.h>
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <csignal>
 #include <stdexcept>
 #include <string_view>
@@ -68,45 +66,6 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 )lua";
 
-timeval ToTimeval(milliseconds ms) {
-  timeval tv{};
-  tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
-  tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
-  return tv;
-}
-
-bool ParseInt(std::string_view text, int min, int max, int& out) {
-  if (text.empty()) return false;
-  int value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max) return false;
-  out = value;
-  return true;
-}
-
-std::string PercentDecode(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out += text[i];
-      continue;
-    }
-    if (i + 2 >= text.size() || !std::isxdigit(static_cast<unsigned char>(text[i + 1])) ||
-        !std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
-      throw std::invalid_argument("redis URL: bad percent-encoding");
-    }
-    out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
-    i += 2;
-  }
-  return out;
-}
-
-std::string_view ReplyText(const redisReply* r) { return std::string_view(r->str, r->len); }
-
-bool IsText(const redisReply* r) {
-  return r != nullptr && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS);
-}
-
 // The body of an entry value "<gen>\n<body>" if it is stamped with `gen`.
 std::optional<std::string> BodyIfCurrent(std::string_view value, std::string_view gen) {
   if (value.size() <= gen.size() || value.substr(0, gen.size()) != gen || value[gen.size()] != '\n') {
@@ -129,65 +88,9 @@ std::int64_t NowMs() {
 
 }  // namespace
 
-RedisUrl ParseRedisUrl(const std::string& url) {
-  constexpr std::string_view kScheme = "redis://";
-  if (url.rfind(kScheme, 0) != 0) throw std::invalid_argument("redis URL must start with redis://");
-  std::string_view rest(url);
-  rest.remove_prefix(kScheme.size());
-  if (rest.find_first_of("?# \t\r\n") != std::string_view::npos) {
-    throw std::invalid_argument("redis URL: unexpected query, fragment or whitespace");
-  }
-  std::string_view authority = rest;
-  std::string_view path;
-  bool has_path = false;
-  if (auto slash = rest.find('/'); slash != std::string_view::npos) {
-    authority = rest.substr(0, slash);
-    path = rest.substr(slash + 1);
-    has_path = true;
-  }
-  RedisUrl out;
-  if (auto at = authority.rfind('@'); at != std::string_view::npos) {
-    std::string_view userinfo = authority.substr(0, at);
-    authority = authority.substr(at + 1);
-    auto colon = userinfo.find(':');
-    if (colon == std::string_view::npos) throw std::invalid_argument("redis URL: credentials need a password");
-    out.user = PercentDecode(userinfo.substr(0, colon));
-    out.password = PercentDecode(userinfo.substr(colon + 1));
-    if (out.password.empty()) throw std::invalid_argument("redis URL: empty password");
-  }
-  std::string_view host = authority;
-  std::string_view port;
-  bool has_port = false;
-  if (!authority.empty() && authority.front() == '[') {  // [IPv6]
-    auto close = authority.find(']');
-    if (close == std::string_view::npos) throw std::invalid_argument("redis URL: bad IPv6 host");
-    host = authority.substr(1, close - 1);
-    std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') throw std::invalid_argument("redis URL: bad host");
-      port = after.substr(1);
-      has_port = true;
-    }
-  } else if (auto colon = authority.find(':'); colon != std::string_view::npos) {
-    host = authority.substr(0, colon);
-    port = authority.substr(colon + 1);
-    has_port = true;
-  }
-  if (host.empty()) throw std::invalid_argument("redis URL: missing host");
-  if (host.find_first_of("[]@/") != std::string_view::npos) throw std::invalid_argument("redis URL: bad host");
-  out.host = std::string(host);
-  if (has_port && !ParseInt(port, 1, 65535, out.port)) throw std::invalid_argument("redis URL: bad port");
-  if (has_path && !path.empty() && !ParseInt(path, 0, 1 << 20, out.db)) {
-    throw std::invalid_argument("redis URL: bad database number");
-  }
-  return out;
-}
-
-void RedisCache::ReplyDeleter::operator()(redisReply* r) const { freeReplyObject(r); }
-
 RedisCache::RedisCache(std::string url, Metrics& metrics, Logger& logger, std::chrono::milliseconds ttl,
                        Options opts)
-    : url_(ParseRedisUrl(url)),
+    : client_(ParseRedisUrl(url), opts.connect_timeout, opts.command_timeout, opts.pool_size),
       metrics_(metrics),
       logger_(logger),
       ttl_(ttl),
@@ -208,8 +111,8 @@ RedisCache::RedisCache(std::string url, Metrics& metrics, Logger& logger, std::c
                     "Redis errors and timeouts (each answered from the database without caching).");
 
   std::string error;
-  if (auto conn = Connect(error)) {
-    Release(*conn, true);
+  if (auto conn = client_.Connect(error)) {
+    client_.Release(*conn, true);
   } else {
     metrics_.Increment("rihla_cache_redis_errors_total");
     Warn("redis cache unreachable at start-up; serving from the database", error);
@@ -226,9 +129,6 @@ RedisCache::~RedisCache() {
   }
   state_cv_.notify_all();
   if (recovery_.joinable()) recovery_.join();
-  std::lock_guard lock(pool_mu_);
-  for (Conn& c : idle_) redisFree(c.ctx);
-  idle_.clear();
 }
 
 std::string RedisCache::Status() { return degraded_.load() ? "degraded" : "ok"; }
@@ -244,108 +144,11 @@ RedisCache::Keys RedisCache::MakeKeys(const std::string& route, const std::strin
   return Keys{base + "gen", base + "e:" + hash, base + "lock:" + hash + ":"};
 }
 
-// ---------------------------------------------------------------------------------------------
-// Connections
-
-std::optional<RedisCache::Conn> RedisCache::Connect(std::string& error) {
-  std::uint64_t epoch;
-  {
-    std::lock_guard lock(pool_mu_);
-    epoch = pool_epoch_;
-  }
-  redisContext* ctx = redisConnectWithTimeout(url_.host.c_str(), url_.port, ToTimeval(opts_.connect_timeout));
-  if (ctx == nullptr) {
-    error = "cannot allocate a redis context";
-    return std::nullopt;
-  }
-  if (ctx->err != 0) {
-    error = std::string("connect: ") + ctx->errstr;
-    redisFree(ctx);
-    return std::nullopt;
-  }
-  if (redisSetTimeout(ctx, ToTimeval(opts_.command_timeout)) != REDIS_OK) {
-    error = "cannot set the command timeout";
-    redisFree(ctx);
-    return std::nullopt;
-  }
-  Conn conn{ctx, epoch, false};
-  Reply reply;
-  if (!url_.password.empty()) {
-    std::vector<std::string> auth = url_.user.empty() ? std::vector<std::string>{"AUTH", url_.password}
-                                                      : std::vector<std::string>{"AUTH", url_.user, url_.password};
-    if (!Exec(conn, auth, reply, error)) {
-      error = "AUTH: " + error;
-      redisFree(ctx);
-      return std::nullopt;
-    }
-  }
-  if (url_.db != 0 && !Exec(conn, {"SELECT", std::to_string(url_.db)}, reply, error)) {
-    error = "SELECT: " + error;
-    redisFree(ctx);
-    return std::nullopt;
-  }
-  return conn;
-}
-
 RedisCache::Conn RedisCache::Acquire(const char* op) {
-  {
-    std::lock_guard lock(pool_mu_);
-    if (!idle_.empty()) {
-      Conn conn = idle_.back();
-      idle_.pop_back();
-      conn.reused = true;
-      return conn;
-    }
-  }
   std::string error;
-  if (auto conn = Connect(error)) return *conn;
+  if (auto conn = client_.Acquire(error)) return *conn;
   OnRedisError(op, error);
   throw RedisFailure{};
-}
-
-void RedisCache::Release(Conn conn, bool healthy) {
-  if (healthy && conn.ctx->err == 0) {
-    std::lock_guard lock(pool_mu_);
-    if (conn.pool_epoch == pool_epoch_ && idle_.size() < opts_.pool_size) {
-      conn.reused = false;
-      idle_.push_back(conn);
-      return;
-    }
-  }
-  redisFree(conn.ctx);
-}
-
-void RedisCache::DrainPool() {
-  std::vector<Conn> old;
-  {
-    std::lock_guard lock(pool_mu_);
-    ++pool_epoch_;
-    old.swap(idle_);
-  }
-  for (Conn& c : old) redisFree(c.ctx);
-}
-
-bool RedisCache::Exec(Conn& conn, const std::vector<std::string>& args, Reply& out, std::string& error) {
-  std::vector<const char*> argv;
-  std::vector<std::size_t> lens;
-  argv.reserve(args.size());
-  lens.reserve(args.size());
-  for (const std::string& a : args) {
-    argv.push_back(a.data());
-    lens.push_back(a.size());
-  }
-  commands_sent_.fetch_add(1);
-  out.reset(static_cast<redisReply*>(redisCommandArgv(conn.ctx, static_cast<int>(argv.size()), argv.data(), lens.data())));
-  if (!out) {
-    error = conn.ctx->err != 0 ? conn.ctx->errstr : "no reply";
-    if (conn.ctx->err == 0) conn.ctx->err = REDIS_ERR_OTHER;  // never reuse it
-    return false;
-  }
-  if (out->type == REDIS_REPLY_ERROR) {
-    error = std::string(ReplyText(out.get()));
-    return false;
-  }
-  return true;
 }
 
 RedisCache::Reply RedisCache::Command(const std::vector<std::string>& args, const char* op) {
@@ -353,16 +156,16 @@ RedisCache::Reply RedisCache::Command(const std::vector<std::string>& args, cons
     Conn conn = Acquire(op);
     Reply reply;
     std::string error;
-    if (Exec(conn, args, reply, error)) {
-      Release(conn, true);
+    if (client_.Exec(conn, args, reply, error)) {
+      client_.Release(conn, true);
       return reply;
     }
     // A pooled connection that the server closed while idle (Redis restarted, idle timeout):
     // the pool is probably all stale; retry once on a fresh connection. Commands are idempotent.
     bool stale = !reply && attempt == 0 && conn.reused && conn.ctx->err == REDIS_ERR_EOF;
-    Release(conn, reply != nullptr);  // an error reply leaves the connection usable
+    client_.Release(conn, reply != nullptr);  // an error reply leaves the connection usable
     if (stale) {
-      DrainPool();
+      client_.DrainPool();
       continue;
     }
     OnRedisError(op, error);
@@ -379,7 +182,7 @@ void RedisCache::Warn(const std::string& msg, const std::string& error) {
   if (last != 0 && now - last < 1000) return;
   if (!last_warn_ms_.compare_exchange_strong(last, now)) return;
   logger_.Write(LogLevel::kWarn, msg,
-                {{"error", error}, {"redis", url_.host + ":" + std::to_string(url_.port)}});
+                {{"error", error}, {"redis", client_.url().host + ":" + std::to_string(client_.url().port)}});
 }
 
 void RedisCache::OnRedisError(const char* op, const std::string& error) {
@@ -389,7 +192,7 @@ void RedisCache::OnRedisError(const char* op, const std::string& error) {
     std::lock_guard lock(state_mu_);
     MarkDegradedLocked();
   }
-  DrainPool();
+  client_.DrainPool();
 }
 
 void RedisCache::MarkDegradedLocked() {
@@ -434,9 +237,9 @@ void RedisCache::RecoveryLoop() {
 // Reconnects, re-applies the failed invalidations / purge, and only then leaves degraded mode.
 bool RedisCache::TryRecover() {
   std::string error;
-  auto conn = Connect(error);
+  auto conn = client_.Connect(error);
   Reply reply;
-  if (conn && !Exec(*conn, {"PING"}, reply, error)) {
+  if (conn && !client_.Exec(*conn, {"PING"}, reply, error)) {
     redisFree(conn->ctx);
     conn.reset();
   }
@@ -461,7 +264,7 @@ bool RedisCache::TryRecover() {
     }
     bool ok = !purge || ScanUnlink(*conn, error);
     for (auto it = routes.begin(); ok && it != routes.end(); ++it) {
-      ok = Exec(*conn, {"SET", GenKey(*it), RandomHex(16), "EX", std::to_string(gen_ttl_seconds_)}, reply, error);
+      ok = client_.Exec(*conn, {"SET", GenKey(*it), RandomHex(16), "EX", std::to_string(gen_ttl_seconds_)}, reply, error);
     }
     if (!ok) {
       {
@@ -479,7 +282,7 @@ bool RedisCache::TryRecover() {
       return false;
     }
   }
-  Release(*conn, true);
+  client_.Release(*conn, true);
   if (!degraded_.load()) logger_.Write(LogLevel::kInfo, "redis cache reconnected");
   return !degraded_.load();
 }
@@ -488,7 +291,7 @@ bool RedisCache::ScanUnlink(Conn& conn, std::string& error) {
   std::string cursor = "0";
   Reply reply;
   do {
-    if (!Exec(conn, {"SCAN", cursor, "MATCH", "fs:*", "COUNT", "1000"}, reply, error)) return false;
+    if (!client_.Exec(conn, {"SCAN", cursor, "MATCH", "fs:*", "COUNT", "1000"}, reply, error)) return false;
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 || !IsText(reply->element[0]) ||
         reply->element[1]->type != REDIS_REPLY_ARRAY) {
       error = "unexpected SCAN reply";
@@ -504,7 +307,7 @@ bool RedisCache::ScanUnlink(Conn& conn, std::string& error) {
       }
       if (!batch.empty() && (batch.size() > kUnlinkBatch || i == keys->elements)) {
         Reply unlinked;
-        if (!Exec(conn, batch, unlinked, error)) return false;
+        if (!client_.Exec(conn, batch, unlinked, error)) return false;
         batch.clear();
       }
     }
@@ -701,7 +504,7 @@ void RedisCache::PurgeAll() {
   try {
     Conn conn = Acquire("purge");
     bool ok = ScanUnlink(conn, error);
-    Release(conn, ok);
+    client_.Release(conn, ok);
     if (ok) return;
     OnRedisError("purge", error);
   } catch (const RedisFailure&) {

@@ -61,13 +61,12 @@
 #include <unordered_map>
 #include <vector>
 
+#include "cache/redis_client.hpp"
 #include "cache/search_cache.hpp"
 #include "cache/single_flight.hpp"
 #include "observability/logger.hpp"
 #include "observability/metrics.hpp"
 
-struct redisContext;
-struct redisReply;
 
 namespace rihla::cache {
 
@@ -78,17 +77,6 @@ struct RedisCacheOptions {
   std::chrono::milliseconds fill_lease{2000};     // how long one instance holds a key's fill lock
   std::chrono::milliseconds wait_for_fill{1000};  // how long others wait for it, then load uncached
 };
-
-// Parsed `redis://[[user]:password@]host[:port][/db]` (port defaults to 6379, db to 0).
-struct RedisUrl {
-  std::string host;
-  int port = 6379;
-  int db = 0;
-  std::string user;
-  std::string password;
-};
-// Throws std::invalid_argument on anything else (including rediss://, which is not supported).
-RedisUrl ParseRedisUrl(const std::string& url);
 
 class RedisCache : public SearchCache {
  public:
@@ -116,7 +104,7 @@ class RedisCache : public SearchCache {
 
   void PurgeRoute(const std::string& route) { Invalidate(route); }
   // Redis commands sent so far (an EVAL counts as one), including the recovery thread's.
-  std::uint64_t commands_sent() const { return commands_sent_.load(); }
+  std::uint64_t commands_sent() const { return client_.commands_sent(); }
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -129,15 +117,8 @@ class RedisCache : public SearchCache {
     std::optional<std::string> gen;   // current generation, if the key exists
     std::optional<std::string> body;  // entry body, only if stamped with `gen`
   };
-  struct Conn {  // a pooled connection
-    redisContext* ctx = nullptr;
-    std::uint64_t pool_epoch = 0;
-    bool reused = false;
-  };
-  struct ReplyDeleter {
-    void operator()(redisReply* r) const;
-  };
-  using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
+  using Conn = RedisClient::Conn;
+  using Reply = RedisClient::Reply;
 
   Keys MakeKeys(const std::string& route, const std::string& key) const;
   std::string GenKey(const std::string& route) const;
@@ -152,12 +133,6 @@ class RedisCache : public SearchCache {
   Lookup Fill(const Keys& keys, const std::string& gen, const std::function<std::string()>& load);
   void ReleaseLease(const Keys& keys, const std::string& gen, const std::string& token);
 
-  // Runs one command on `conn`; false with `error` set on an error reply or an I/O error (after
-  // which conn.ctx->err is set and the connection must not be reused).
-  bool Exec(Conn& conn, const std::vector<std::string>& args, Reply& out, std::string& error);
-  std::optional<Conn> Connect(std::string& error);
-  void Release(Conn conn, bool healthy);
-  void DrainPool();
   bool ScanUnlink(Conn& conn, std::string& error);
 
   void OnRedisError(const char* op, const std::string& error);
@@ -167,21 +142,16 @@ class RedisCache : public SearchCache {
   bool TryRecover();
   void Warn(const std::string& msg, const std::string& error);
 
-  const RedisUrl url_;
+  RedisClient client_;
   Metrics& metrics_;
   Logger& logger_;
   const std::chrono::milliseconds ttl_;
   const std::int64_t gen_ttl_seconds_;
   const Options opts_;
 
-  std::atomic<std::uint64_t> commands_sent_{0};
   std::atomic<bool> degraded_{false};
   std::atomic<std::int64_t> last_warn_ms_{0};
 
-  // Pool of idle connections.
-  std::mutex pool_mu_;
-  std::vector<Conn> idle_;        // guarded by pool_mu_
-  std::uint64_t pool_epoch_ = 0;  // guarded by pool_mu_; connections of an older epoch are dropped
 
   // Degraded state and the recovery thread.
   std::mutex state_mu_;
