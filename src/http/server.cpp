@@ -294,8 +294,4 @@ void Server::Run() {
   for (auto& t : threads) t.join();
 }
 
-void Server::Stop() {
-  asio::post(impl_->ioc, [impl = impl_.get()] { impl->BeginDrain(); });
-}
-
 }  // namespace rihla::http

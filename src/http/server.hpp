@@ -10,7 +10,7 @@
 // Limits: request headers 8 KiB (431), body `body_limit` (413), every read and write has a
 // deadline (slow or silent clients are disconnected), keep-alive until the idle timeout.
 //
-// Shutdown: on SIGTERM/SIGINT (or Stop()) the acceptor closes, idle connections are closed,
+// Shutdown: on SIGTERM/SIGINT the acceptor closes, idle connections are closed,
 // in-flight requests finish (answered with Connection: close) for at most `drain_timeout`,
 // then Run() returns.
 #include <chrono>
@@ -45,10 +45,8 @@ class Server {
 
   // Binds and listens; returns the bound port. Throws std::system_error when it cannot bind.
   std::uint16_t Listen();
-  // Serves until a signal or Stop(); drains; returns. `on_ready` runs once listening.
+  // Serves until SIGTERM/SIGINT, drains, returns.
   void Run();
-  // Starts a graceful drain from any thread.
-  void Stop();
 
  private:
   struct Impl;
