@@ -7,20 +7,16 @@
 #include <thread>
 
 #include "support/api.hpp"
+#include "support/shared_server.hpp"
 
 namespace rihla::test {
 namespace {
 
-class BookingsTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() { server_ = new ServerProcess(); }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  static ServerProcess* server_;
-  HttpClient client_{server_->port()};
+class BookingsTest : public SharedServerTest<BookingsTest> {
+ public:
+  static ServerConfig Config() { return ServerConfig{}; }
 
+ protected:
   std::string NewFlight(int seats, const std::string& price = "100.00") {
     return Str(CreateFlight(client_, "RUH", "JED", seats, price, 7).at("id"));
   }
@@ -30,7 +26,6 @@ class BookingsTest : public ::testing::Test {
     return client_.Request("POST", "/v1/bookings/" + booking_id + "/cancel", "", h);
   }
 };
-ServerProcess* BookingsTest::server_ = nullptr;
 
 TEST_F(BookingsTest, SignupLoginAndOneAnswerForBadCredentials) {
   auto signup = client_.PostJson("/v1/auth/signup", R"({"email":"Mixed.Case@Example.com","password":"longenough"})");

@@ -9,25 +9,17 @@
 #include <thread>
 
 #include "support/api.hpp"
+#include "support/shared_server.hpp"
 #include "support/http_client.hpp"
 #include "support/server_process.hpp"
 
 namespace rihla::test {
 namespace {
 
-class CoreTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    server_ = new ServerProcess(ServerConfig{.env = {{"RIHLA_READ_TIMEOUT_MS", "1000"}}});
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  static ServerProcess* server_;
-  HttpClient client_{server_->port()};
+class CoreTest : public SharedServerTest<CoreTest> {
+ public:
+  static ServerConfig Config() { return ServerConfig{.env = {{"RIHLA_READ_TIMEOUT_MS", "1000"}}}; }
 };
-ServerProcess* CoreTest::server_ = nullptr;
 
 void ExpectProblem(const HttpResponse& r, int status, const std::string& slug) {
   EXPECT_EQ(r.status, status) << r.body;

@@ -2,22 +2,18 @@
 #include <gtest/gtest.h>
 
 #include "support/api.hpp"
+#include "support/shared_server.hpp"
 
 namespace rihla::test {
 namespace {
 
-class FlightsTest : public ::testing::Test {
+class FlightsTest : public SharedServerTest<FlightsTest> {
+ public:
+  static ServerConfig Config() { return ServerConfig{.seed_days = 3}; }
+
  protected:
-  static void SetUpTestSuite() { server_ = new ServerProcess(ServerConfig{.seed_days = 3}); }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  static ServerProcess* server_;
-  HttpClient client_{server_->port()};
   Headers admin_{{"Authorization", std::string("Bearer ") + ServerProcess::kAdminToken}};
 };
-ServerProcess* FlightsTest::server_ = nullptr;
 
 TEST_F(FlightsTest, AirportsListsAtLeastFortyRealAirports) {
   auto r = client_.Get("/v1/airports");

@@ -7,20 +7,16 @@
 
 #include "domain/time.hpp"
 #include "support/api.hpp"
+#include "support/shared_server.hpp"
 
 namespace rihla::test {
 namespace {
 
-class WebhookTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() { server_ = new ServerProcess(); }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  static ServerProcess* server_;
-  HttpClient client_{server_->port()};
+class WebhookTest : public SharedServerTest<WebhookTest> {
+ public:
+  static ServerConfig Config() { return ServerConfig{}; }
 
+ protected:
   // A pending booking of 2 passengers at 150.00 each (total 300.00).
   std::pair<User, std::string> PendingBooking() {
     auto user = SignUp(client_);
@@ -33,7 +29,6 @@ class WebhookTest : public ::testing::Test {
   }
   int counter_ = 0;
 };
-ServerProcess* WebhookTest::server_ = nullptr;
 
 TEST_F(WebhookTest, MatchingPaymentConfirmsTheBooking) {
   auto [user, booking] = PendingBooking();
