@@ -33,5 +33,5 @@ if ((${#missing[@]})); then
   fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-  [[ -n "$created_policy" ]] && rm -f /usr/sbin/policy-rc.d
+  if [[ -n "$created_policy" ]]; then rm -f /usr/sbin/policy-rc.d; fi
 fi
