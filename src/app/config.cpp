@@ -1,5 +1,6 @@
 #include "app/config.hpp"
 
+#include <array>
 #include <charconv>
 #include <cstdlib>
 #include <stdexcept>
@@ -7,25 +8,61 @@
 namespace rihla::app {
 namespace {
 
-int ParseInt(const char* name, std::string_view text, int min, int max) {
+constexpr int kDay = 86400;
+
+const std::array<IntSetting, 13> kIntSettings{{
+    {"RIHLA_BOOKING_HOLD_SECONDS", "--booking-hold-seconds", &Config::booking_hold_seconds, 1, kDay * 7,
+     "unpaid booking hold"},
+    {"RIHLA_IDEMPOTENCY_TTL_SECONDS", "--idempotency-ttl-seconds", &Config::idempotency_ttl_seconds, 1, kDay * 30,
+     "idempotency record retention"},
+    {"RIHLA_IDEMPOTENCY_LEASE_SECONDS", "--idempotency-lease-seconds", &Config::idempotency_lease_seconds, 1, 3600,
+     "lease of an in-flight idempotency record"},
+    {"RIHLA_THREADS", "--threads", &Config::threads, 1, 256, "I/O threads (default: number of cores)"},
+    {"RIHLA_WORKERS", "--workers", &Config::workers, 1, 1024, "worker threads for blocking work (default: pool size)"},
+    {"RIHLA_DB_POOL", "--db-pool", &Config::db_pool, 1, 1024, "database connections (default 8 SQLite, 16 others)"},
+    {"RIHLA_MAX_QUEUE", "--max-queue", &Config::max_queue, 1, 1'000'000, "requests waiting for a worker before 503"},
+    {"RIHLA_READ_TIMEOUT_MS", "--read-timeout-ms", &Config::read_timeout_ms, 100, 3'600'000,
+     "per-request read deadline and keep-alive idle time"},
+    {"RIHLA_REQUEST_TIMEOUT_MS", "--request-timeout-ms", &Config::request_timeout_ms, 100, 3'600'000,
+     "a request still queued after this gets 503"},
+    {"RIHLA_CACHE_TTL_SECONDS", "--cache-ttl-seconds", &Config::cache_ttl_seconds, 1, kDay, "search cache entry lifetime"},
+    {"RIHLA_CACHE_MAX_ENTRIES", "--cache-max-entries", &Config::cache_max_entries, 1, 10'000'000,
+     "in-process search cache bound"},
+    {"RIHLA_SWEEP_INTERVAL_MS", "--sweep-interval-ms", &Config::sweep_interval_ms, 50, 3'600'000,
+     "booking expiry sweep period"},
+    {"RIHLA_MAX_CONNECTIONS", "--max-connections", &Config::max_connections, 1, 1'000'000,
+     "open client connections; above it new connections are closed at once"},
+}};
+
+}  // namespace
+
+std::span<const IntSetting> IntSettings() { return kIntSettings; }
+
+const IntSetting& IntSettingByFlag(std::string_view flag) {
+  for (const auto& s : kIntSettings) {
+    if (flag == s.flag) return s;
+  }
+  throw std::out_of_range("no setting " + std::string(flag));
+}
+
+int ParseIntSetting(const IntSetting& s, std::string_view text, std::string_view name) {
   int v = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || ptr != text.data() + text.size() || v < min || v > max) {
-    throw std::invalid_argument(std::string(name) + " must be an integer from " + std::to_string(min) + " to " +
-                                std::to_string(max));
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || v < s.min || v > s.max) {
+    throw std::invalid_argument(std::string(name) + " must be an integer from " + std::to_string(s.min) + " to " +
+                                std::to_string(s.max));
   }
   return v;
 }
 
-}  // namespace
-
 std::pair<std::string, std::uint16_t> Config::ListenAddress() const {
+  static constexpr IntSetting kPort{"RIHLA_LISTEN", "--listen", nullptr, 0, 65535, "port"};
   auto colon = listen.rfind(':');
   if (colon == std::string::npos) throw std::invalid_argument("RIHLA_LISTEN must be address:port");
   std::string host = listen.substr(0, colon);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   if (host.empty() || host == "localhost") host = "127.0.0.1";
-  int port = ParseInt("RIHLA_LISTEN port", std::string_view(listen).substr(colon + 1), 0, 65535);
+  int port = ParseIntSetting(kPort, std::string_view(listen).substr(colon + 1), "RIHLA_LISTEN port");
   return {host, static_cast<std::uint16_t>(port)};
 }
 
@@ -39,18 +76,9 @@ void LoadEnvironment(Config& c) {
   if (auto v = get("RIHLA_REDIS_URL")) c.redis_url = v;
   if (auto v = get("RIHLA_ADMIN_TOKEN")) c.admin_token = v;
   if (auto v = get("RIHLA_WEBHOOK_SECRET")) c.webhook_secret = v;
-  if (auto v = get("RIHLA_BOOKING_HOLD_SECONDS")) c.booking_hold_seconds = ParseInt("RIHLA_BOOKING_HOLD_SECONDS", v, 1, 86400 * 7);
-  if (auto v = get("RIHLA_IDEMPOTENCY_TTL_SECONDS")) c.idempotency_ttl_seconds = ParseInt("RIHLA_IDEMPOTENCY_TTL_SECONDS", v, 1, 86400 * 30);
-  if (auto v = get("RIHLA_IDEMPOTENCY_LEASE_SECONDS")) c.idempotency_lease_seconds = ParseInt("RIHLA_IDEMPOTENCY_LEASE_SECONDS", v, 1, 3600);
-  if (auto v = get("RIHLA_THREADS")) c.threads = ParseInt("RIHLA_THREADS", v, 1, 256);
-  if (auto v = get("RIHLA_WORKERS")) c.workers = ParseInt("RIHLA_WORKERS", v, 1, 1024);
-  if (auto v = get("RIHLA_DB_POOL")) c.db_pool = ParseInt("RIHLA_DB_POOL", v, 1, 1024);
-  if (auto v = get("RIHLA_MAX_QUEUE")) c.max_queue = ParseInt("RIHLA_MAX_QUEUE", v, 1, 1'000'000);
-  if (auto v = get("RIHLA_READ_TIMEOUT_MS")) c.read_timeout_ms = ParseInt("RIHLA_READ_TIMEOUT_MS", v, 100, 3'600'000);
-  if (auto v = get("RIHLA_REQUEST_TIMEOUT_MS")) c.request_timeout_ms = ParseInt("RIHLA_REQUEST_TIMEOUT_MS", v, 100, 3'600'000);
-  if (auto v = get("RIHLA_CACHE_TTL_SECONDS")) c.cache_ttl_seconds = ParseInt("RIHLA_CACHE_TTL_SECONDS", v, 1, 86400);
-  if (auto v = get("RIHLA_CACHE_MAX_ENTRIES")) c.cache_max_entries = ParseInt("RIHLA_CACHE_MAX_ENTRIES", v, 1, 10'000'000);
-  if (auto v = get("RIHLA_SWEEP_INTERVAL_MS")) c.sweep_interval_ms = ParseInt("RIHLA_SWEEP_INTERVAL_MS", v, 50, 3'600'000);
+  for (const auto& s : kIntSettings) {
+    if (auto v = get(s.env)) c.*s.field = ParseIntSetting(s, v, s.env);
+  }
   if (auto v = get("RIHLA_LOG_LEVEL")) {
     if (!ParseLogLevel(v, c.log_level)) throw std::invalid_argument("RIHLA_LOG_LEVEL must be debug, info, warn or error");
   }

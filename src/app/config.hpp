@@ -1,8 +1,12 @@
 #pragma once
 // Process configuration: RIHLA_* environment variables, overridden by command-line flags.
+// Both go through the same table of settings (IntSettings) and the same range checks, so a
+// value the environment refuses is refused as a flag too.
 #include <chrono>
 #include <cstdint>
+#include <span>
 #include <string>
+#include <string_view>
 
 #include "idempotency/idempotency.hpp"
 #include "observability/logger.hpp"
@@ -27,12 +31,33 @@ struct Config {
   int cache_ttl_seconds = 60;
   int cache_max_entries = 5000;  // in-process cache bound (memory stays flat)
   int sweep_interval_ms = 1000;  // booking expiry + idempotency cleanup
+  int max_connections = 10000;   // open client connections; above it new ones are closed at once
   LogLevel log_level = LogLevel::kInfo;
   FaultPoint fault = FaultPoint::kNone;  // RIHLA_FAULT, test builds only
 
   // Host and port of `listen`. Throws std::invalid_argument.
   std::pair<std::string, std::uint16_t> ListenAddress() const;
 };
+
+// One integer setting: its environment variable, its flag, where it lives in Config and the
+// inclusive range it must be in. Which command takes the flag is the command line's business.
+struct IntSetting {
+  const char* env;   // "RIHLA_SWEEP_INTERVAL_MS"
+  const char* flag;  // "--sweep-interval-ms"
+  int Config::*field;
+  int min;
+  int max;
+  const char* help;
+};
+
+// Every integer setting, in the order --help lists them.
+std::span<const IntSetting> IntSettings();
+// The setting whose flag is `flag`; throws std::out_of_range for an unknown one.
+const IntSetting& IntSettingByFlag(std::string_view flag);
+
+// Parses `text` as a decimal integer within the setting's range.
+// Throws std::invalid_argument naming `name` (the variable or the flag) on a bad value.
+int ParseIntSetting(const IntSetting& setting, std::string_view text, std::string_view name);
 
 // Reads RIHLA_* variables into `config` (unset variables keep the defaults).
 // Throws std::invalid_argument naming the variable on a bad value.

@@ -226,6 +226,21 @@ TEST(Migrations, EditedMigrationRefusesToStart) {
   EXPECT_NE(server.RunCommand({"migrate"}), 0);
 }
 
+// A flag gets the same range check as its environment variable: once a 0 sweep interval
+// killed `serve` with SIGFPE and a 0 lease let every retry take over a running request.
+TEST(CommandLine, FlagsAreRangeCheckedLikeTheirVariables) {
+  ServerProcess server;
+  for (const auto& [flag, range] : std::vector<std::pair<std::string, std::string>>{
+           {"--sweep-interval-ms", "from 50 to"}, {"--idempotency-lease-seconds", "from 1 to"}}) {
+    std::size_t before = server.LogText().size();
+    int status = server.RunCommand({"serve", "--listen", "127.0.0.1:0", flag, "0"});
+    EXPECT_GT(status, 0) << flag;
+    EXPECT_LT(status, 128) << flag << ": refused with a message, not killed by a signal";
+    std::string said = server.LogText().substr(before);
+    EXPECT_NE(said.find(flag + " must be an integer " + range), std::string::npos) << said;
+  }
+}
+
 TEST(Migrations, MigrateTwiceIsANoOp) {
   ServerProcess server;
   EXPECT_EQ(server.RunCommand({"migrate"}), 0);

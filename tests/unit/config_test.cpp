@@ -1,0 +1,89 @@
+#include "app/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <set>
+#include <stdexcept>
+#include <string>
+
+namespace rihla::app {
+namespace {
+
+// Sets an environment variable for one test and restores it afterwards.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    ::setenv(name, value, 1);
+  }
+  ~ScopedEnv() {
+    if (old_.empty()) ::unsetenv(name_);
+    else ::setenv(name_, old_.c_str(), 1);
+  }
+
+ private:
+  const char* name_;
+  std::string old_;
+};
+
+TEST(Config, EverySettingHasItsOwnVariableFlagAndANonEmptyRange) {
+  std::set<std::string> envs, flags;
+  for (const auto& s : IntSettings()) {
+    EXPECT_TRUE(envs.insert(s.env).second) << s.env;
+    EXPECT_TRUE(flags.insert(s.flag).second) << s.flag;
+    EXPECT_LE(s.min, s.max) << s.env;
+    EXPECT_GE(s.min, 1) << s.env << ": 0 would divide by zero or disable a lease";
+    EXPECT_EQ(&IntSettingByFlag(s.flag), &s);
+  }
+  EXPECT_THROW(IntSettingByFlag("--no-such-flag"), std::out_of_range);
+}
+
+TEST(Config, ParseIntSettingAcceptsOnlyWholeNumbersInRange) {
+  const auto& sweep = IntSettingByFlag("--sweep-interval-ms");
+  EXPECT_EQ(ParseIntSetting(sweep, "50", "x"), 50);
+  EXPECT_EQ(ParseIntSetting(sweep, "3600000", "x"), 3'600'000);
+  for (const char* bad : {"0", "49", "3600001", "", "12ms", " 100", "-100", "1e3", "99999999999999"}) {
+    EXPECT_THROW(ParseIntSetting(sweep, bad, "--sweep-interval-ms"), std::invalid_argument) << bad;
+  }
+  try {
+    ParseIntSetting(sweep, "0", "--sweep-interval-ms");
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "--sweep-interval-ms must be an integer from 50 to 3600000");
+  }
+}
+
+TEST(Config, LoadEnvironmentRefusesAnOutOfRangeValueNamingTheVariable) {
+  ScopedEnv env("RIHLA_IDEMPOTENCY_LEASE_SECONDS", "0");
+  Config c;
+  try {
+    LoadEnvironment(c);
+    FAIL() << "a lease of 0 was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("RIHLA_IDEMPOTENCY_LEASE_SECONDS"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Config, LoadEnvironmentReadsEveryIntegerSetting) {
+  ScopedEnv a("RIHLA_SWEEP_INTERVAL_MS", "250");
+  ScopedEnv b("RIHLA_CACHE_MAX_ENTRIES", "77");
+  Config c;
+  LoadEnvironment(c);
+  EXPECT_EQ(c.sweep_interval_ms, 250);
+  EXPECT_EQ(c.cache_max_entries, 77);
+}
+
+TEST(Config, ListenAddressSplitsHostAndPort) {
+  Config c;
+  c.listen = "[::1]:9000";
+  EXPECT_EQ(c.ListenAddress(), (std::pair<std::string, std::uint16_t>{"::1", 9000}));
+  c.listen = "localhost:80";
+  EXPECT_EQ(c.ListenAddress().first, "127.0.0.1");
+  c.listen = "127.0.0.1:70000";
+  EXPECT_THROW(c.ListenAddress(), std::invalid_argument);
+  c.listen = "nocolon";
+  EXPECT_THROW(c.ListenAddress(), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace rihla::app
