@@ -1,5 +1,7 @@
 #include "app/app.hpp"
 
+#include "app/fd_limit.hpp"
+
 #include <condition_variable>
 #include <iostream>
 #include <mutex>
@@ -137,6 +139,13 @@ int Serve(const Config& config) {
   options.port = port;
   options.io_threads = io_threads;
   options.read_timeout = std::chrono::milliseconds(config.read_timeout_ms);
+  std::uint64_t fd_limit = RaiseOpenFileLimit();
+  options.max_connections = ConnectionCap(static_cast<std::size_t>(config.max_connections), fd_limit,
+                                          ReservedDescriptors(db.pool_size(), worker_threads));
+  if (options.max_connections < static_cast<std::size_t>(config.max_connections)) {
+    LogEvent(logger, LogLevel::kWarn, "open file limit lowers the connection cap",
+             {{"open_file_limit", fd_limit}, {"max_connections", options.max_connections}});
+  }
   http::Server server(options, pipeline, workers, logger);
   std::uint16_t bound = 0;
   try {
@@ -167,6 +176,8 @@ int Serve(const Config& config) {
             {"database", url.redacted},
             {"cache", config.redis_url.empty() ? "in-process" : "redis"},
             {"io_threads", io_threads},
+            {"open_file_limit", fd_limit},
+            {"max_connections", options.max_connections},
             {"workers", worker_threads}});
   server.Run();
   sweeper.reset();

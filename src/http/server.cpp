@@ -51,6 +51,16 @@ awaitable<bool> OnWorker(WorkerPool& pool, const std::function<void()>& job) {
       use_awaitable);
 }
 
+// Header fields as the pipeline sees them: names lower-cased, in arrival order.
+template <class Fields>
+void CopyHeaders(const Fields& fields, Request& r) {
+  for (const auto& f : fields) {
+    std::string name(f.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    r.headers.emplace_back(std::move(name), std::string(f.value()));
+  }
+}
+
 Request ToRequest(bhttp::request<bhttp::string_body>& msg) {
   Request r;
   r.method = std::string(msg.method_string());
@@ -59,13 +69,33 @@ Request ToRequest(bhttp::request<bhttp::string_body>& msg) {
   r.path = r.target.substr(0, q);
   if (q != std::string::npos) r.query = r.target.substr(q + 1);
   r.headers.reserve(16);
-  for (const auto& f : msg) {
-    std::string name(f.name_string());
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    r.headers.emplace_back(std::move(name), std::string(f.value()));
-  }
+  CopyHeaders(msg, r);
   r.body = std::move(msg.body());
   return r;
+}
+
+// A read that failed because of what the client sent, and the problem to answer it with.
+struct ReadRejection {
+  ErrorCode code;
+  std::string detail;
+};
+
+// The problem for a failed read, or nullopt when the connection just ended (EOF, timeout,
+// reset): then there is nobody to answer.
+std::optional<ReadRejection> RejectionFor(const beast::error_code& ec, const ServerOptions& options) {
+  if (ec == bhttp::error::body_limit) {
+    return ReadRejection{ErrorCode::kPayloadTooLarge,
+                         "the request body exceeds " + std::to_string(options.body_limit) + " bytes"};
+  }
+  if (ec == bhttp::error::header_limit) {
+    return ReadRejection{ErrorCode::kHeaderTooLarge,
+                         "the request headers exceed " + std::to_string(options.header_limit) + " bytes"};
+  }
+  bool http_error = ec.category() == bhttp::make_error_code(bhttp::error::body_limit).category();
+  if (http_error && ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
+    return ReadRejection{ErrorCode::kInvalidRequest, "malformed HTTP request"};
+  }
+  return std::nullopt;
 }
 
 bhttp::response<bhttp::string_body> ToBeast(Response&& r, unsigned version, bool keep_alive, bool head) {
@@ -79,6 +109,36 @@ bhttp::response<bhttp::string_body> ToBeast(Response&& r, unsigned version, bool
   if (head) res.body().clear();
   return res;
 }
+
+constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
+
+// Accept errors that mean "no resources now" rather than "this client failed".
+bool IsResourceExhaustion(const beast::error_code& ec) {
+  return ec == asio::error::no_descriptors || ec == asio::error::no_memory || ec == asio::error::no_buffer_space ||
+         ec == beast::errc::too_many_files_open_in_system;
+}
+
+// Rate-limited log of accept failures: at most one line a second, counting the ones it held back.
+// Used by the acceptor coroutine only.
+class AcceptFailureLog {
+ public:
+  void Record(Logger& logger, const beast::error_code& ec, std::size_t connections) {
+    auto now = std::chrono::steady_clock::now();
+    ++held_back_;
+    if (now < next_) return;
+    LogEvent(logger, LogLevel::kWarn, "accept failed: backing off",
+             {{"error", ec.message()},
+              {"failures", held_back_},
+              {"connections", static_cast<std::int64_t>(connections)},
+              {"backoff_ms", static_cast<std::int64_t>(kAcceptBackoff.count())}});
+    held_back_ = 0;
+    next_ = now + std::chrono::seconds(1);
+  }
+
+ private:
+  std::int64_t held_back_ = 0;
+  std::chrono::steady_clock::time_point next_{};
+};
 
 }  // namespace
 
@@ -168,13 +228,23 @@ struct Server::Impl {
     for (auto& c : contexts) c->stop();
   }
 
+  // Accepts until the drain closes the acceptor. Above max_connections a new connection is
+  // closed at once. When the process or the system is out of descriptors (EMFILE, ENFILE) or
+  // memory, accepting again at once would spin: back off for kAcceptBackoff (as nginx does)
+  // while the open connections go on being served, and log that at most once a second.
   awaitable<void> Accept() {
+    asio::steady_timer backoff(ioc);
+    AcceptFailureLog failures;
     for (;;) {
       auto& target = *contexts[next_context++ % contexts.size()];
       auto [ec, socket] = co_await acceptor.async_accept(target, kTuple);
       if (ec) {
         if (draining.load() || ec == asio::error::operation_aborted) co_return;
-        continue;  // e.g. EMFILE: keep serving existing connections
+        if (!IsResourceExhaustion(ec)) continue;  // e.g. ECONNABORTED: that one client gave up
+        failures.Record(logger, ec, connections.load());
+        backoff.expires_after(kAcceptBackoff);
+        co_await backoff.async_wait(kTuple);
+        continue;
       }
       if (connections.load() >= options.max_connections) {
         beast::error_code ignored;
@@ -194,6 +264,31 @@ struct Server::Impl {
     co_return !ec;
   }
 
+  // Routes one parsed request through the pipeline, on a worker when it needs one.
+  awaitable<Response> Dispatch(Request request) {
+    auto ex = std::make_shared<Exchange>();
+    ex->request = std::move(request);
+    pipeline.Begin(*ex);
+    if (!ex->response) {
+      std::function<void()> job = [ex, this] { pipeline.Execute(*ex); };
+      bool ran = co_await OnWorker(workers, job);
+      if (!ran) pipeline.Overloaded(*ex);
+    }
+    co_return pipeline.Finish(*ex);
+  }
+
+  // Answers a request the parser refused (413, 431, 400) from whatever headers it read.
+  awaitable<void> Reject(beast::tcp_stream& stream, const ReadRejection& rejection,
+                         bhttp::request_parser<bhttp::string_body>& parser) {
+    Request partial;
+    if (parser.is_header_done()) CopyHeaders(parser.get(), partial);
+    Response r = pipeline.RejectUnparsed(rejection.code, rejection.detail, partial);
+    co_await Write(stream, std::move(r), 11, false, false);
+  }
+
+  // One connection: read a request, dispatch it, write the answer, until the client or the
+  // drain ends it. `idle` is true only while waiting for the next request (the drain closes
+  // such connections).
   awaitable<void> Session(tcp::socket socket) {
     beast::tcp_stream stream(std::move(socket));
     beast::error_code ignored;
@@ -210,47 +305,17 @@ struct Server::Impl {
       auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
       idle->store(false);
       if (ec) {
-        std::optional<ErrorCode> code;
-        std::string detail;
-        if (ec == bhttp::error::body_limit) {
-          code = ErrorCode::kPayloadTooLarge;
-          detail = "the request body exceeds " + std::to_string(options.body_limit) + " bytes";
-        } else if (ec == bhttp::error::header_limit) {
-          code = ErrorCode::kHeaderTooLarge;
-          detail = "the request headers exceed " + std::to_string(options.header_limit) + " bytes";
-        } else if (ec.category() == bhttp::make_error_code(bhttp::error::body_limit).category() && ec != bhttp::error::end_of_stream &&
-                   ec != bhttp::error::partial_message) {
-          code = ErrorCode::kInvalidRequest;
-          detail = "malformed HTTP request";
-        }
-        if (code) {
-          Request partial;
-          if (parser.is_header_done()) {
-            for (const auto& f : parser.get()) {
-              std::string name(f.name_string());
-              for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-              partial.headers.emplace_back(std::move(name), std::string(f.value()));
-            }
-          }
-          Response r = pipeline.RejectUnparsed(*code, detail, partial);
-          co_await Write(stream, std::move(r), 11, false, false);
-        }
+        auto rejection = RejectionFor(ec, options);
+        if (rejection) co_await Reject(stream, *rejection, parser);
         break;
       }
       auto& msg = parser.get();
       bool head = msg.method() == bhttp::verb::head;
       unsigned version = msg.version();
       bool keep_alive = msg.keep_alive();
-      auto ex = std::make_shared<Exchange>();
-      ex->request = ToRequest(msg);
-      if (head) ex->request.method = "GET";
-      pipeline.Begin(*ex);
-      if (!ex->response) {
-        std::function<void()> job = [ex, this] { pipeline.Execute(*ex); };
-        bool ran = co_await OnWorker(workers, job);
-        if (!ran) pipeline.Overloaded(*ex);
-      }
-      Response r = pipeline.Finish(*ex);
+      Request request = ToRequest(msg);
+      if (head) request.method = "GET";
+      Response r = co_await Dispatch(std::move(request));
       keep_alive = keep_alive && !draining.load();
       bool ok = co_await Write(stream, std::move(r), version, keep_alive, head);
       if (!ok || !keep_alive) break;

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -41,7 +42,10 @@ int WaitPid(int pid, int timeout_ms) {
   }
 }
 
-int Spawn(const std::vector<std::string>& args, const std::vector<std::string>& env, const std::string& log_path) {
+// Forks and execs `args` with `env`, stdout and stderr appended to `log_path`; with
+// open_file_limit > 0 the child runs under that RLIMIT_NOFILE (soft and hard).
+int Spawn(const std::vector<std::string>& args, const std::vector<std::string>& env, const std::string& log_path,
+          int open_file_limit = 0) {
   std::vector<char*> argv, envp;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
@@ -51,6 +55,10 @@ int Spawn(const std::vector<std::string>& args, const std::vector<std::string>& 
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive a crashed test process
+    if (open_file_limit > 0) {
+      rlimit lim{static_cast<rlim_t>(open_file_limit), static_cast<rlim_t>(open_file_limit)};
+      if (::setrlimit(RLIMIT_NOFILE, &lim) != 0) ::_exit(126);
+    }
     int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd >= 0) {
       ::dup2(fd, 1);
@@ -141,7 +149,7 @@ int ServerProcess::RunCommand(const std::vector<std::string>& args) const {
 void ServerProcess::Start() {
   ++starts_;
   std::size_t log_offset = LogText().size();
-  pid_ = Spawn({RIHLA_BINARY, "serve", "--listen", "127.0.0.1:0"}, Environment(), log_path_);
+  pid_ = Spawn({RIHLA_BINARY, "serve", "--listen", "127.0.0.1:0"}, Environment(), log_path_, config_.open_file_limit);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < deadline) {
     std::string text = LogText().substr(log_offset);

@@ -20,6 +20,7 @@ struct ServerConfig {
   std::string database_url;  // empty: a fresh database
   std::map<std::string, std::string> env;  // extra RIHLA_* variables
   int seed_days = 0;         // demo schedule days to seed (0: airports only); -1: do not seed
+  int open_file_limit = 0;   // > 0: `serve` runs under this RLIMIT_NOFILE, soft and hard (ulimit -n)
 };
 
 class ServerProcess {
@@ -33,6 +34,7 @@ class ServerProcess {
   ServerProcess& operator=(const ServerProcess&) = delete;
 
   int port() const { return port_; }
+  int pid() const { return pid_; }
   const std::string& database_url() const { return database_url_; }
   const std::string& dir() const { return dir_; }
 
