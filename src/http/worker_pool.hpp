@@ -40,7 +40,6 @@ class WorkerPool {
   // Runs what is queued, then joins the threads. Idempotent.
   void Stop();
 
-  std::size_t threads() const { return threads_.size(); }
   std::size_t busy() const;
   std::size_t queued() const;
 

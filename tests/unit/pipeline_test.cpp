@@ -342,6 +342,19 @@ TEST_F(PipelineTest, OverloadedAnswers503WithRetryAfter) {
   EXPECT_EQ(handler_calls_, 0);
 }
 
+TEST_F(PipelineTest, ARequestThatWaitedInTheQueuePastItsDeadlineIsShedWithoutRunning) {
+  Exchange ex;
+  ex.request = Req("GET", "/v1/flights/fl_1");
+  pipeline_.Begin(ex);
+  ASSERT_FALSE(ex.response.has_value()) << "this route needs a worker";
+  ex.ctx.deadline = std::chrono::steady_clock::now() - std::chrono::milliseconds(1);  // queued too long
+  pipeline_.Execute(ex);
+  Response r = pipeline_.Finish(ex);
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.Header("Retry-After"), "1");
+  EXPECT_EQ(handler_calls_, 0);
+}
+
 TEST_F(PipelineTest, ProblemBodiesCarryTheResponseCorrelationId) {
   Response r = Run(Req("GET", "/v1/bookings", {{"x-request-id", "rid-7"}}));
   EXPECT_EQ(r.status, 401);
