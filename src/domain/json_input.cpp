@@ -88,6 +88,11 @@ std::optional<std::string> FieldReader::String(std::string_view name, bool requi
     Fail(name, "must be at most " + std::to_string(max_len) + " bytes");
     return std::nullopt;
   }
+  // PostgreSQL cuts a bound string at NUL, so "evt_A\u0000x" would collide with "evt_A".
+  if (s.find('\0') != std::string::npos) {
+    Fail(name, "must not contain U+0000");
+    return std::nullopt;
+  }
   return s;
 }
 

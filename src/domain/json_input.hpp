@@ -26,7 +26,8 @@ class FieldReader {
  public:
   explicit FieldReader(const boost::json::object& object, std::string prefix = "")
       : object_(object), prefix_(std::move(prefix)) {}
-  // Required / optional string fields; max_len in bytes.
+  // Required / optional string fields; max_len in bytes. A string holding U+0000 is refused
+  // (ids and keys must compare byte-exactly on every engine, and PostgreSQL cuts at NUL).
   std::optional<std::string> String(std::string_view name, bool required, std::size_t max_len = 200);
   std::optional<std::int64_t> Integer(std::string_view name, bool required, std::int64_t min, std::int64_t max);
   const boost::json::object* Object(std::string_view name, bool required);

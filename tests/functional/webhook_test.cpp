@@ -85,6 +85,22 @@ TEST_F(WebhookTest, MismatchedOrUnknownEventsAreIgnoredWithAReason) {
   EXPECT_EQ(Deliver(client_, malformed, WebhookSignature(malformed)).status, 400);
 }
 
+// PostgreSQL cuts bound strings at NUL: "evt_A\u0000x" must not be taken for "evt_A".
+TEST_F(WebhookTest, AnEventIdHoldingNulIsRefusedAndUsesUpNoOtherEvent) {
+  auto [user, booking] = PendingBooking();
+  std::string plain_id = "evt_nul_" + booking;
+  std::string with_nul = PaymentEvent(plain_id + std::string("\0x", 2), "payment.succeeded", booking, "300.00");
+  ASSERT_NE(with_nul.find("\\u0000x"), std::string::npos) << with_nul;
+  auto refused = Deliver(client_, with_nul, WebhookSignature(with_nul));
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  EXPECT_NE(refused.body.find("U+0000"), std::string::npos) << refused.body;
+  std::string plain = PaymentEvent(plain_id, "payment.succeeded", booking, "300.00");
+  auto r = Deliver(client_, plain, WebhookSignature(plain));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json().at("result"), "confirmed");
+  EXPECT_FALSE(r.HasHeader("idempotent-replayed"));
+}
+
 TEST_F(WebhookTest, PaymentForACancelledBookingIsIgnored) {
   auto [user, booking] = PendingBooking();
   auto h = user.Auth();

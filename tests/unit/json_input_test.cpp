@@ -185,6 +185,16 @@ TEST(FieldReader, RejectsEmptyRequiredStringsAndOverlongStrings) {
   EXPECT_EQ(r.errors()[1].field, "long");
 }
 
+TEST(FieldReader, RefusesStringsHoldingNul) {
+  auto o = ParseJsonObject(R"({"id": "evt_A\u0000x", "ok": "evt_A"})");
+  FieldReader r(o);
+  EXPECT_EQ(r.String("id", true, 255), std::nullopt);
+  EXPECT_EQ(r.String("ok", true, 255), "evt_A");
+  ASSERT_EQ(r.errors().size(), 1u);
+  EXPECT_EQ(r.errors()[0].field, "id");
+  EXPECT_EQ(r.errors()[0].message, "must not contain U+0000");
+}
+
 TEST(FieldReader, PrefixesFieldPaths) {
   auto o = ParseJsonObject(R"({})");
   FieldReader r(o, "price.");
