@@ -128,6 +128,7 @@ int Serve(const Config& config) {
                                               : std::max(1u, std::thread::hardware_concurrency());
   std::size_t worker_threads = config.workers > 0 ? static_cast<std::size_t>(config.workers) : db.pool_size();
   http::WorkerPool workers(worker_threads, static_cast<std::size_t>(config.max_queue));
+  http::WorkerPool hashing(static_cast<std::size_t>(config.hash_workers), static_cast<std::size_t>(config.hash_queue));
   metrics.RegisterGauge("rihla_db_pool_in_use", "Database connections in use.", [&db] { return double(db.in_use()); });
   metrics.RegisterGauge("rihla_db_pool_size", "Database connection pool size.", [&db] { return double(db.pool_size()); });
   metrics.RegisterGauge("rihla_workers_busy", "Worker threads running a request.", [&workers] { return double(workers.busy()); });
@@ -146,7 +147,7 @@ int Serve(const Config& config) {
     LogEvent(logger, LogLevel::kWarn, "open file limit lowers the connection cap",
              {{"open_file_limit", fd_limit}, {"max_connections", options.max_connections}});
   }
-  http::Server server(options, pipeline, workers, logger);
+  http::Server server(options, pipeline, http::WorkerPools{workers, hashing}, logger);
   std::uint16_t bound = 0;
   try {
     bound = server.Listen();
@@ -178,10 +179,12 @@ int Serve(const Config& config) {
             {"io_threads", io_threads},
             {"open_file_limit", fd_limit},
             {"max_connections", options.max_connections},
-            {"workers", worker_threads}});
+            {"workers", worker_threads},
+            {"hash_workers", config.hash_workers}});
   server.Run();
   sweeper.reset();
   workers.Stop();
+  hashing.Stop();
   LogEvent(logger, LogLevel::kInfo, "stopped");
   logger.Flush();
   return 0;

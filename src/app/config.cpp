@@ -10,7 +10,7 @@ namespace {
 
 constexpr int kDay = 86400;
 
-const std::array<IntSetting, 13> kIntSettings{{
+const std::array<IntSetting, 15> kIntSettings{{
     {"RIHLA_BOOKING_HOLD_SECONDS", "--booking-hold-seconds", &Config::booking_hold_seconds, 1, kDay * 7,
      "unpaid booking hold"},
     {"RIHLA_IDEMPOTENCY_TTL_SECONDS", "--idempotency-ttl-seconds", &Config::idempotency_ttl_seconds, 1, kDay * 30,
@@ -30,6 +30,10 @@ const std::array<IntSetting, 13> kIntSettings{{
      "in-process search cache bound"},
     {"RIHLA_SWEEP_INTERVAL_MS", "--sweep-interval-ms", &Config::sweep_interval_ms, 50, 3'600'000,
      "booking expiry sweep period"},
+    {"RIHLA_HASH_WORKERS", "--hash-workers", &Config::hash_workers, 1, 64,
+     "threads for password hashing (login, signup), apart from the database workers"},
+    {"RIHLA_HASH_QUEUE", "--hash-queue", &Config::hash_queue, 1, 100'000,
+     "logins and signups waiting for a hashing thread before 503"},
     {"RIHLA_MAX_CONNECTIONS", "--max-connections", &Config::max_connections, 1, 1'000'000,
      "open client connections; above it new connections are closed at once"},
 }};

@@ -24,6 +24,11 @@ inline std::string_view Param(const PathParams& params, std::string_view name) {
 
 enum class Auth { kNone, kUser, kAdmin, kWebhook };
 
+// Which worker pool runs a route's handler. Password hashing (argon2id: ~64 MiB and tens of
+// milliseconds each) has its own small pool and queue, so a storm of logins sheds logins
+// (503) instead of starving the searches, bookings and webhooks on the database pool.
+enum class Work { kDatabase, kPasswordHashing };
+
 // A handler runs on a worker thread and may block on the database. It returns the response or
 // throws ApiError / StorageUnavailable, which the pipeline renders as problem+json.
 using Handler = std::function<Response(RequestContext&, const Request&, const PathParams&)>;
@@ -39,6 +44,7 @@ struct Route {
   Handler handler;
   FastPath fast_path;
   bool runs_inline = false;  // cheap, non-blocking handler: run on the I/O thread (health, metrics)
+  Work work = Work::kDatabase;  // the pool that runs `handler`
 };
 
 struct Match {

@@ -143,8 +143,8 @@ class AcceptFailureLog {
 }  // namespace
 
 struct Server::Impl {
-  Impl(ServerOptions o, Pipeline& p, WorkerPool& w, Logger& l)
-      : options(std::move(o)), pipeline(p), workers(w), logger(l), contexts(MakeContexts(options.io_threads)),
+  Impl(ServerOptions o, Pipeline& p, WorkerPools w, Logger& l)
+      : options(std::move(o)), pipeline(p), pools(w), logger(l), contexts(MakeContexts(options.io_threads)),
         ioc(*contexts.front()), acceptor(ioc), signals(ioc, SIGINT, SIGTERM) {}
 
   // One single-threaded io_context per I/O thread: a connection lives on one of them for its
@@ -164,7 +164,7 @@ struct Server::Impl {
 
   ServerOptions options;
   Pipeline& pipeline;
-  WorkerPool& workers;
+  WorkerPools pools;
   Logger& logger;
   std::vector<std::unique_ptr<asio::io_context>> contexts;
   asio::io_context& ioc;  // contexts[0]: acceptor, signals, drain
@@ -271,7 +271,8 @@ struct Server::Impl {
     pipeline.Begin(*ex);
     if (!ex->response) {
       std::function<void()> job = [ex, this] { pipeline.Execute(*ex); };
-      bool ran = co_await OnWorker(workers, job);
+      WorkerPool& pool = pools.For(ex->match.route->work);
+      bool ran = co_await OnWorker(pool, job);
       if (!ran) pipeline.Overloaded(*ex);
     }
     co_return pipeline.Finish(*ex);
@@ -327,8 +328,8 @@ struct Server::Impl {
   }
 };
 
-Server::Server(ServerOptions options, Pipeline& pipeline, WorkerPool& workers, Logger& logger)
-    : impl_(std::make_unique<Impl>(std::move(options), pipeline, workers, logger)) {}
+Server::Server(ServerOptions options, Pipeline& pipeline, WorkerPools pools, Logger& logger)
+    : impl_(std::make_unique<Impl>(std::move(options), pipeline, pools, logger)) {}
 
 Server::~Server() = default;
 

@@ -3,9 +3,11 @@
 //
 // Threading model: `io_threads` threads each run their own io_context; accepted connections are
 // spread over them round-robin and each connection is a coroutine on its context. Parsing,
-// routing, fast paths (in-process cache hits) and writing happen on these threads. Anything that may block (database, Redis) is handed to the WorkerPool; the
-// connection's coroutine suspends until the worker is done, so the event loop is never blocked.
-// A full worker queue answers 503 at once.
+// routing, fast paths (in-process cache hits) and writing happen on these threads. Anything
+// that may block (database, Redis) is handed to a WorkerPool, the one its route names
+// (Route::work: the database pool, or the password-hashing pool); the connection's coroutine
+// suspends until the worker is done, so the event loop is never blocked. A full worker queue
+// answers 503 at once.
 //
 // Limits: request headers 8 KiB (431), body `body_limit` (413), every read and write has a
 // deadline (slow or silent clients are disconnected), keep-alive until the idle timeout.
@@ -36,9 +38,16 @@ struct ServerOptions {
   std::size_t max_connections = 10000;
 };
 
+// The pools that run handlers, one per Work class; they outlive the Server.
+struct WorkerPools {
+  WorkerPool& database;
+  WorkerPool& password_hashing;
+  WorkerPool& For(Work work) const { return work == Work::kPasswordHashing ? password_hashing : database; }
+};
+
 class Server {
  public:
-  Server(ServerOptions options, Pipeline& pipeline, WorkerPool& workers, Logger& logger);
+  Server(ServerOptions options, Pipeline& pipeline, WorkerPools pools, Logger& logger);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
