@@ -18,6 +18,7 @@
 #include "http/worker_pool.hpp"
 #include "idempotency/idempotency.hpp"
 #include "observability/correlation.hpp"
+#include "observability/metric_families.hpp"
 #include "services/auth_service.hpp"
 #include "services/booking_service.hpp"
 #include "services/flight_service.hpp"
@@ -129,10 +130,12 @@ int Serve(const Config& config) {
   std::size_t worker_threads = config.workers > 0 ? static_cast<std::size_t>(config.workers) : db.pool_size();
   http::WorkerPool workers(worker_threads, static_cast<std::size_t>(config.max_queue));
   http::WorkerPool hashing(static_cast<std::size_t>(config.hash_workers), static_cast<std::size_t>(config.hash_queue));
-  metrics.RegisterGauge("rihla_db_pool_in_use", "Database connections in use.", [&db] { return double(db.in_use()); });
-  metrics.RegisterGauge("rihla_db_pool_size", "Database connection pool size.", [&db] { return double(db.pool_size()); });
-  metrics.RegisterGauge("rihla_workers_busy", "Worker threads running a request.", [&workers] { return double(workers.busy()); });
-  metrics.RegisterGauge("rihla_workers_queued", "Requests waiting for a worker.", [&workers] { return double(workers.queued()); });
+  metrics.RegisterGauge(metric::kDbPoolInUse, [&db] { return double(db.in_use()); });
+  metrics.RegisterGauge(metric::kDbPoolSize, [&db] { return double(db.pool_size()); });
+  metrics.RegisterGauge(metric::kWorkersBusy, [&workers] { return double(workers.busy()); });
+  metrics.RegisterGauge(metric::kWorkersQueued, [&workers] { return double(workers.queued()); });
+  metrics.RegisterGauge(metric::kHashWorkersBusy, [&hashing] { return double(hashing.busy()); });
+  metrics.RegisterGauge(metric::kHashWorkersQueued, [&hashing] { return double(hashing.queued()); });
 
   http::Pipeline pipeline(router, logger, metrics, auth, std::chrono::milliseconds(config.request_timeout_ms));
   http::ServerOptions options;

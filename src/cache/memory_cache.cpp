@@ -3,16 +3,12 @@
 namespace rihla::cache {
 
 MemoryCache::MemoryCache(Metrics& metrics, std::chrono::milliseconds ttl, std::size_t max_entries)
-    : metrics_(metrics),
-      hits_(metrics.CounterRef("rihla_cache_requests_total", "result=\"hit\"")),
-      misses_(metrics.CounterRef("rihla_cache_requests_total", "result=\"miss\"")),
-      coalesced_(metrics.CounterRef("rihla_cache_requests_total", "result=\"coalesced\"")),
-      invalidations_(metrics.CounterRef("rihla_cache_invalidations_total")),
+    : hits_(metrics.Family(metric::kCacheRequests).WithLabels("hit")),
+      misses_(metrics.Family(metric::kCacheRequests).WithLabels("miss")),
+      coalesced_(metrics.Family(metric::kCacheRequests).WithLabels("coalesced")),
+      invalidations_(metrics.Family(metric::kCacheInvalidations).WithLabels()),
       ttl_(ttl),
-      max_entries_(max_entries) {
-  metrics_.Describe("rihla_cache_requests_total", "Search cache lookups by result (hit, miss, coalesced).");
-  metrics_.Describe("rihla_cache_invalidations_total", "Route invalidations.");
-}
+      max_entries_(max_entries) {}
 
 std::uint64_t MemoryCache::GenerationLocked(const std::string& route) {
   auto [it, inserted] = generations_.try_emplace(route, 0);
@@ -33,7 +29,7 @@ std::optional<std::string> MemoryCache::Peek(const std::string& route, const std
     }
     body = e->second.body;
   }
-  hits_.fetch_add(1, std::memory_order_relaxed);
+  hits_.Increment();
   return *body;
 }
 
@@ -50,7 +46,7 @@ Lookup MemoryCache::GetOrLoad(const std::string& route, const std::string& key,
   Lookup result = flights_.Do(
       full + '\n' + std::to_string(generation),
       [&] {
-        misses_.fetch_add(1, std::memory_order_relaxed);
+        misses_.Increment();
         auto body = std::make_shared<const std::string>(load());
         std::lock_guard lock(mu_);
         // Store only if no invalidation happened since the load began.
@@ -63,7 +59,7 @@ Lookup MemoryCache::GetOrLoad(const std::string& route, const std::string& key,
       },
       joined);
   if (joined) {
-    coalesced_.fetch_add(1, std::memory_order_relaxed);
+    coalesced_.Increment();
     result.hit = true;
   }
   return result;
@@ -74,7 +70,7 @@ void MemoryCache::Invalidate(const std::string& route) {
     std::lock_guard lock(mu_);
     generations_[route] = next_generation_++;
   }
-  invalidations_.fetch_add(1, std::memory_order_relaxed);
+  invalidations_.Increment();
 }
 
 void MemoryCache::PurgeAll() {

@@ -11,7 +11,7 @@
 
 #include "cache/search_cache.hpp"
 #include "cache/single_flight.hpp"
-#include "observability/metrics.hpp"
+#include "observability/metric_families.hpp"
 
 namespace rihla::cache {
 
@@ -39,11 +39,10 @@ class MemoryCache : public SearchCache {
   std::uint64_t GenerationLocked(const std::string& route);
   void EvictLocked(Clock::time_point now);
 
-  Metrics& metrics_;
-  std::atomic<std::uint64_t>& hits_;
-  std::atomic<std::uint64_t>& misses_;
-  std::atomic<std::uint64_t>& coalesced_;
-  std::atomic<std::uint64_t>& invalidations_;
+  const Counter hits_;
+  const Counter misses_;
+  const Counter coalesced_;
+  const Counter invalidations_;
   const std::chrono::milliseconds ttl_;
   const std::size_t max_entries_;
   // Readers (Peek, on every cached search from both I/O threads) share the lock.

@@ -91,7 +91,11 @@ std::int64_t NowMs() {
 RedisCache::RedisCache(std::string url, Metrics& metrics, Logger& logger, std::chrono::milliseconds ttl,
                        Options opts)
     : client_(ParseRedisUrl(url), opts.connect_timeout, opts.command_timeout, opts.pool_size),
-      metrics_(metrics),
+      hits_(metrics.Family(metric::kCacheRequests).WithLabels("hit")),
+      misses_(metrics.Family(metric::kCacheRequests).WithLabels("miss")),
+      coalesced_(metrics.Family(metric::kCacheRequests).WithLabels("coalesced")),
+      invalidations_(metrics.Family(metric::kCacheInvalidations).WithLabels()),
+      redis_errors_(metrics.Family(metric::kCacheRedisErrors).WithLabels()),
       logger_(logger),
       ttl_(ttl),
       gen_ttl_seconds_(std::max<std::int64_t>((ttl.count() * 10 + 999) / 1000, 24 * 60 * 60)),
@@ -105,16 +109,11 @@ RedisCache::RedisCache(std::string url, Metrics& metrics, Logger& logger, std::c
   struct sigaction current {};
   if (sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) std::signal(SIGPIPE, SIG_IGN);
 
-  metrics_.Describe("rihla_cache_requests_total", "Search cache lookups by result (hit, miss, coalesced).");
-  metrics_.Describe("rihla_cache_invalidations_total", "Route invalidations.");
-  metrics_.Describe("rihla_cache_redis_errors_total",
-                    "Redis errors and timeouts (each answered from the database without caching).");
-
   std::string error;
   if (auto conn = client_.Connect(error)) {
     client_.Release(*conn, true);
   } else {
-    metrics_.Increment("rihla_cache_redis_errors_total");
+    redis_errors_.Increment();
     Warn("redis cache unreachable at start-up; serving from the database", error);
     std::lock_guard lock(state_mu_);
     MarkDegradedLocked();
@@ -186,7 +185,7 @@ void RedisCache::Warn(const std::string& msg, const std::string& error) {
 }
 
 void RedisCache::OnRedisError(const char* op, const std::string& error) {
-  metrics_.Increment("rihla_cache_redis_errors_total");
+  redis_errors_.Increment();
   Warn(std::string("redis cache ") + op + " failed; serving from the database", error);
   {
     std::lock_guard lock(state_mu_);
@@ -244,7 +243,7 @@ bool RedisCache::TryRecover() {
     conn.reset();
   }
   if (!conn) {
-    metrics_.Increment("rihla_cache_redis_errors_total");
+    redis_errors_.Increment();
     Warn("redis cache reconnect failed; serving from the database", error);
     return false;
   }
@@ -277,7 +276,7 @@ bool RedisCache::TryRecover() {
         }
       }
       redisFree(conn->ctx);
-      metrics_.Increment("rihla_cache_redis_errors_total");
+      redis_errors_.Increment();
       Warn("redis cache could not re-apply failed invalidations; serving from the database", error);
       return false;
     }
@@ -347,7 +346,7 @@ std::optional<std::string> RedisCache::Peek(const std::string& route, const std:
   try {
     PeekResult p = PeekRedis(MakeKeys(route, key));
     if (!p.body) return std::nullopt;
-    metrics_.Increment("rihla_cache_requests_total", "result=\"hit\"");
+    hits_.Increment();
     return std::move(p.body);
   } catch (const RedisFailure&) {
     return std::nullopt;
@@ -355,7 +354,7 @@ std::optional<std::string> RedisCache::Peek(const std::string& route, const std:
 }
 
 Lookup RedisCache::Bypass(const std::function<std::string()>& load) {
-  metrics_.Increment("rihla_cache_requests_total", "result=\"miss\"");
+  misses_.Increment();
   return Lookup{load(), false};
 }
 
@@ -367,7 +366,7 @@ Lookup RedisCache::GetOrLoad(const std::string& route, const std::string& key,
   try {
     PeekResult p = PeekRedis(keys);
     if (p.body) {
-      metrics_.Increment("rihla_cache_requests_total", "result=\"hit\"");
+      hits_.Increment();
       return Lookup{std::move(*p.body), true};
     }
     // The generation is read before the load starts: the fill is stored only if it still holds.
@@ -380,7 +379,7 @@ Lookup RedisCache::GetOrLoad(const std::string& route, const std::string& key,
   Lookup result = flights_.Do(
       route + '\n' + key + '\n' + gen, [&] { return Fill(keys, gen, load); }, joined);
   if (joined) {
-    metrics_.Increment("rihla_cache_requests_total", "result=\"coalesced\"");
+    coalesced_.Increment();
     result.hit = true;
   }
   return result;
@@ -402,7 +401,7 @@ Lookup RedisCache::Fill(const Keys& keys, const std::string& gen, const std::fun
         std::optional<std::string> body;
         if (reply->elements == 2 && IsText(reply->element[1])) body = BodyIfCurrent(ReplyText(reply->element[1]), gen);
         if (body) {
-          metrics_.Increment("rihla_cache_requests_total", "result=\"hit\"");
+          hits_.Increment();
           return Lookup{std::move(*body), true};
         }
         state = 3;  // cannot happen (the script checked the stamp); load without caching
@@ -428,7 +427,7 @@ Lookup RedisCache::Fill(const Keys& keys, const std::string& gen, const std::fun
       std::string current(ReplyText(reply->element[0]));
       if (IsText(reply->element[1])) {
         if (auto body = BodyIfCurrent(ReplyText(reply->element[1]), current)) {
-          metrics_.Increment("rihla_cache_requests_total", "result=\"coalesced\"");
+          coalesced_.Increment();
           return Lookup{std::move(*body), true};
         }
       }
@@ -437,7 +436,7 @@ Lookup RedisCache::Fill(const Keys& keys, const std::string& gen, const std::fun
     }
   }
 
-  metrics_.Increment("rihla_cache_requests_total", "result=\"miss\"");
+  misses_.Increment();
   if (state != 1) return Lookup{load(), false};  // not ours to cache
 
   std::string body;
@@ -468,7 +467,7 @@ void RedisCache::ReleaseLease(const Keys& keys, const std::string& gen, const st
 }
 
 void RedisCache::Invalidate(const std::string& route) {
-  metrics_.Increment("rihla_cache_invalidations_total");
+  invalidations_.Increment();
   {
     std::lock_guard lock(state_mu_);
     if (degraded_.load()) {  // re-applied by the recovery thread before Redis is used again
@@ -481,7 +480,7 @@ void RedisCache::Invalidate(const std::string& route) {
     return;
   } catch (const RedisFailure&) {
   } catch (const std::exception& e) {
-    metrics_.Increment("rihla_cache_redis_errors_total");
+    redis_errors_.Increment();
     Warn("redis cache invalidate failed; serving from the database", e.what());
   }
   // Degrade (again, should a recovery have slipped in) and remember the route, atomically: the

@@ -65,7 +65,7 @@
 #include "cache/search_cache.hpp"
 #include "cache/single_flight.hpp"
 #include "observability/logger.hpp"
-#include "observability/metrics.hpp"
+#include "observability/metric_families.hpp"
 
 
 namespace rihla::cache {
@@ -143,7 +143,11 @@ class RedisCache : public SearchCache {
   void Warn(const std::string& msg, const std::string& error);
 
   RedisClient client_;
-  Metrics& metrics_;
+  const Counter hits_;
+  const Counter misses_;
+  const Counter coalesced_;
+  const Counter invalidations_;
+  const Counter redis_errors_;
   Logger& logger_;
   const std::chrono::milliseconds ttl_;
   const std::int64_t gen_ttl_seconds_;

@@ -122,7 +122,7 @@ void Pipeline::Execute(Exchange& ex) const {
 void Pipeline::Overloaded(Exchange& ex) const {
   ApiError e(ErrorCode::kServiceUnavailable, "the server is overloaded; retry later");
   e.retry_after = 1;
-  metrics_.Increment("rihla_load_shed_total");
+  load_shed_.Increment();
   Answer(ex, std::make_exception_ptr(e));
 }
 
@@ -151,7 +151,7 @@ Response Pipeline::Finish(Exchange& ex) const {
   r.SetHeader("X-Correlation-ID", ex.ctx.correlation_id);
   auto elapsed = std::chrono::steady_clock::now() - ex.ctx.started;
   double seconds = std::chrono::duration<double>(elapsed).count();
-  metrics_.ObserveRequest(ex.ctx.method, ex.ctx.route, r.status, seconds);
+  request_durations_.WithLabels(ex.ctx.method, ex.ctx.route, r.status).Observe(seconds);
   LogLevel level = r.status >= 500 ? LogLevel::kError : LogLevel::kInfo;
   if (logger_.Enabled(level)) {
     ex.ctx.Log(level, "request",

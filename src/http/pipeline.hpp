@@ -13,7 +13,7 @@
 #include "domain/errors.hpp"
 #include "http/message.hpp"
 #include "http/router.hpp"
-#include "observability/metrics.hpp"
+#include "observability/metric_families.hpp"
 #include "observability/request_context.hpp"
 
 namespace rihla::http {
@@ -39,7 +39,9 @@ class Pipeline {
  public:
   Pipeline(const Router& router, Logger& logger, Metrics& metrics, Authenticator& auth,
            std::chrono::milliseconds request_deadline)
-      : router_(router), logger_(logger), metrics_(metrics), auth_(auth), request_deadline_(request_deadline) {}
+      : router_(router), logger_(logger), request_durations_(metrics.Family(metric::kHttpRequestDuration)),
+        load_shed_(metrics.Family(metric::kLoadShed).WithLabels()),
+        auth_(auth), request_deadline_(request_deadline) {}
 
   // I/O thread: sets up the context, routes, rejects cheaply, tries the fast path and inline
   // handlers. Leaves `ex.response` empty when the request needs a worker (Execute).
@@ -59,7 +61,8 @@ class Pipeline {
 
   const Router& router_;
   Logger& logger_;
-  Metrics& metrics_;
+  const HistogramFamily<3> request_durations_;
+  const Counter load_shed_;
   Authenticator& auth_;
   std::chrono::milliseconds request_deadline_;
 };

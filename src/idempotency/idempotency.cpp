@@ -42,13 +42,10 @@ std::string Fingerprint(std::string_view method, std::string_view path, std::str
 }
 
 Executor::Executor(storage::Database& db, Options options, Metrics& metrics)
-    : db_(db), options_(options), metrics_(metrics) {
-  metrics_.Describe("rihla_idempotency_requests_total",
-                    "Idempotent requests by outcome (executed, replayed, in_progress, reused, taken_over, released).");
-}
+    : db_(db), options_(options), requests_(metrics.Family(metric::kIdempotencyRequests)) {}
 
 void Executor::Count(std::string_view outcome) {
-  metrics_.Increment("rihla_idempotency_requests_total", "outcome=\"" + std::string(outcome) + "\"");
+  requests_.WithLabels(outcome).Increment();
 }
 
 std::optional<Executor::Claim> Executor::ClaimOrAnswer(RequestContext& ctx, const Request& request, Result& answer) {

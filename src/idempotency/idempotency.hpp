@@ -26,7 +26,7 @@
 #include <string_view>
 
 #include "observability/fault_point.hpp"
-#include "observability/metrics.hpp"
+#include "observability/metric_families.hpp"
 #include "observability/request_context.hpp"
 #include "storage/database.hpp"
 
@@ -97,7 +97,7 @@ class Executor {
 
   storage::Database& db_;
   Options options_;
-  Metrics& metrics_;
+  const CounterFamily<1> requests_;  // by outcome
 };
 
 }  // namespace rihla::idempotency

@@ -17,7 +17,7 @@ std::vector<domain::Airport> FlightService::Airports(RequestContext& ctx) {
 cache::Lookup FlightService::Search(RequestContext& ctx, const domain::SearchQuery& q) {
   return cache_.GetOrLoad(q.Route(), q.Canonical(), [&] {
     std::vector<domain::Flight> flights;
-    metrics_.Increment("rihla_search_db_queries_total");
+    db_queries_.Increment();
     db_.Read([&](storage::Tx& tx) {
       flights = storage::SearchFlights(tx, q.from, q.to, q.cabin, q.day_start_ms, q.day_start_ms + domain::kDayMs,
                                        q.passengers);

@@ -12,7 +12,7 @@
 #include "domain/models.hpp"
 #include "domain/search.hpp"
 #include "observability/fault_point.hpp"
-#include "observability/metrics.hpp"
+#include "observability/metric_families.hpp"
 #include "observability/request_context.hpp"
 #include "storage/database.hpp"
 
@@ -22,7 +22,7 @@ class FlightService {
  public:
   FlightService(storage::Database& db, cache::SearchCache& cache, Metrics& metrics,
                 FaultPoint fault = FaultPoint::kNone)
-      : db_(db), cache_(cache), metrics_(metrics), fault_(fault) {}
+      : db_(db), cache_(cache), db_queries_(metrics.Family(metric::kSearchDbQueries).WithLabels()), fault_(fault) {}
 
   std::vector<domain::Airport> Airports(RequestContext& ctx);
   // Cached search body; `hit` tells whether the database was read for this request.
@@ -42,7 +42,7 @@ class FlightService {
  private:
   storage::Database& db_;
   cache::SearchCache& cache_;
-  Metrics& metrics_;
+  const Counter db_queries_;
   FaultPoint fault_;
 };
 

@@ -287,16 +287,27 @@ TEST(Shutdown, InFlightRequestFinishesBeforeExit) {
   HttpClient setup(server.port());
   auto user = SignUp(setup);
   auto flight = Str(CreateFlight(setup, "RUH", "MCT", 5, "100.00", 2).at("id"));
+  auto busy = [&](int n) {
+    return setup.Get("/metrics").body.find("rihla_workers_busy " + std::to_string(n) + "\n") != std::string::npos;
+  };
+  // A worker counts itself busy until just after it handed back its answer, so wait until the
+  // set-up requests are off the workers: a busy worker after that is the booking.
+  ASSERT_TRUE(Eventually([&] { return busy(0); }, 5000));
   HttpResponse answer;
+  std::string error;
   std::thread in_flight([&] {
-    HttpClient c(server.port());
-    answer = Book(c, user, flight, "drain-me");
+    try {
+      HttpClient c(server.port());
+      answer = Book(c, user, flight, "drain-me");
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
   });
-  // Wait until the request is held inside the server (its claim is logged at debug level by the
-  // access path only when done, so poll the worker gauge instead).
-  ASSERT_TRUE(Eventually([&] { return setup.Get("/metrics").body.find("rihla_workers_busy 1") != std::string::npos; }, 5000));
+  // Wait until the request is held inside the server (slow_operation holds it after its claim).
+  ASSERT_TRUE(Eventually([&] { return busy(1); }, 5000));
   EXPECT_EQ(server.Terminate(), 0);
   in_flight.join();
+  EXPECT_EQ(error, "");
   EXPECT_EQ(answer.status, 201) << answer.body;
   EXPECT_EQ(answer.Header("connection"), "close");
 }

@@ -454,6 +454,7 @@ TEST(RedisCacheDown, UnreachableRedisServesFromLoad) {
   std::this_thread::sleep_for(350ms);  // reconnect attempts fail too
   EXPECT_EQ(cache.Status(), "degraded");
   EXPECT_NE(metrics.Render().find("rihla_cache_redis_errors_total"), std::string::npos);
+  EXPECT_EQ(metrics.Render().find("\nrihla_cache_redis_errors_total 0\n"), std::string::npos);  // counted, not only declared
 }
 
 TEST(RedisCacheUrl, ParsesAndRejects) {
