@@ -101,6 +101,16 @@ TEST_F(WebhookTest, AnEventIdHoldingNulIsRefusedAndUsesUpNoOtherEvent) {
   EXPECT_FALSE(r.HasHeader("idempotent-replayed"));
 }
 
+TEST_F(WebhookTest, EventIdsDifferingOnlyInATrailingSpaceAreDifferentEvents) {
+  auto [user, booking] = PendingBooking();
+  std::string failed = PaymentEvent("evt_sp_" + booking, "payment.failed", booking, "300.00");
+  ASSERT_EQ(Deliver(client_, failed, WebhookSignature(failed)).Json().at("result"), "ignored");
+  std::string paid = PaymentEvent("evt_sp_" + booking + " ", "payment.succeeded", booking, "300.00");
+  auto r = Deliver(client_, paid, WebhookSignature(paid));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json().at("result"), "confirmed") << "not a replay of the first event";
+}
+
 TEST_F(WebhookTest, PaymentForACancelledBookingIsIgnored) {
   auto [user, booking] = PendingBooking();
   auto h = user.Auth();

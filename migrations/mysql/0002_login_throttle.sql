@@ -1,0 +1,16 @@
+-- Failed logins, one row each, for the login throttle (10 per email in 15 minutes, shared by
+-- every instance on this database). email_normalized is the lower-cased, trimmed email whether
+-- or not such a user exists. Rows older than the window are deleted by the cleanup job.
+CREATE TABLE login_failures (
+  id               BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  email_normalized VARCHAR(254) NOT NULL,
+  failed_at        BIGINT       NOT NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+CREATE INDEX login_failures_email ON login_failures (email_normalized, failed_at);
+CREATE INDEX login_failures_age ON login_failures (failed_at);
+
+-- Keys compare byte for byte, as on the other engines: utf8mb4_bin is a PAD SPACE collation,
+-- so 'evt_1' and 'evt_1 ' (and Idempotency-Keys differing in trailing spaces) were one key.
+-- Binary strings have no pad attribute on MySQL or MariaDB.
+ALTER TABLE idempotency_records MODIFY idem_key VARBINARY(255) NOT NULL;
+ALTER TABLE payment_events MODIFY id VARBINARY(255) NOT NULL;
