@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages rihla needs to build; with --test also what the tests need
 # (database servers, Redis), with --bench what bench/ needs. Installs only what is missing.
+# The only script that installs packages: services.sh and bench/ call this one.
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 LOG_TAG=setup
