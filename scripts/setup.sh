@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages rihla needs to build; with --test also what the tests need
-# (database servers, Redis), with --bench what bench/ needs. Installs only what is missing.
-# The only script that installs packages: services.sh and bench/ call this one.
+# (database servers, Redis, shellcheck), with --bench what bench/ needs. Installs only what is
+# missing. The only script that installs packages: services.sh and bench/ call this one.
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 LOG_TAG=setup
@@ -11,7 +11,7 @@ packages=(build-essential cmake pkg-config git
   libsoci-dev libsqlite3-dev libpq-dev libmariadb-dev libhiredis-dev
   libssl-dev libsodium-dev libcli11-dev libgtest-dev sqlite3 curl)
 case "${1:-}" in
-  --test) packages+=(postgresql mariadb-server redis-server nginx-light wrk) ;;
+  --test) packages+=(postgresql mariadb-server redis-server nginx-light wrk shellcheck) ;;
   --bench)
     packages+=(mariadb-server redis-server nginx-light wrk)
     # Node and Python may come from elsewhere on the machine: install Debian's only if absent.

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds with AddressSanitizer + UndefinedBehaviorSanitizer (and the
-# test-only fault points), starts PostgreSQL, MariaDB and Redis on loopback in a temporary
-# directory, runs every test with ctest, and stops the servers again. Arguments go to ctest (e.g. -R 'sqlite\.').
+# Installs what is missing, runs shellcheck over the shell scripts (scripts/lint.sh), builds with
+# AddressSanitizer + UndefinedBehaviorSanitizer (and the test-only fault points), starts
+# PostgreSQL, MariaDB and Redis on loopback in a temporary directory, runs every test with
+# ctest, and stops the servers again. Arguments go to ctest, e.g. -R 'sqlite\.'.
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 cd "$RIHLA_ROOT"
 root=$RIHLA_ROOT
 
 scripts/setup.sh --test
+scripts/lint.sh
 cmake -S . -B build/test -DCMAKE_BUILD_TYPE=Debug -DRIHLA_SANITIZE=ON -DRIHLA_FAULT_POINTS=ON >/dev/null
 cmake --build build/test -j"$(nproc)"
 
