@@ -24,6 +24,7 @@ DIE_STATUS=1
 on_err() {
   local status=$1 line=$2 src=$3 cmd=$4 where
   [[ $- == *e* ]] || return "$status" # not fatal here (e.g. inside $(...))
+  [[ $cmd != *$'\n'* ]] || cmd="${cmd%%$'\n'*} ..." # first line of a here-document command
   src=$(readlink -f "$src" 2>/dev/null || echo "$src")
   if [[ $src == "$(readlink -f "$0" 2>/dev/null)" ]]; then
     where="line $line"
