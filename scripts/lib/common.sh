@@ -20,13 +20,13 @@ LOG_TAG=$RIHLA_SCRIPT_NAME
 LOG_TIME=0
 DIE_STATUS=1
 
-# on_err STATUS LINE SOURCE COMMAND: the ERR trap. Keeps STATUS (errexit exits with it).
+# on_err STATUS LINE SOURCE MAIN COMMAND: the ERR trap. SOURCE is the file of the failed
+# command, MAIN the script that was run. Keeps STATUS (errexit exits with it).
 on_err() {
-  local status=$1 line=$2 src=$3 cmd=$4 where
+  local status=$1 line=$2 src=$3 main=$4 cmd=$5 where
   [[ $- == *e* ]] || return "$status" # not fatal here (e.g. inside $(...))
   [[ $cmd != *$'\n'* ]] || cmd="${cmd%%$'\n'*} ..." # first line of a here-document command
-  src=$(readlink -f "$src" 2>/dev/null || echo "$src")
-  if [[ $src == "$(readlink -f "$0" 2>/dev/null)" ]]; then
+  if [[ $src == "$main" ]]; then
     where="line $line"
   else
     where="line $line of ${src#"$RIHLA_ROOT"/}"
@@ -34,7 +34,7 @@ on_err() {
   printf '%s: %s: %s failed (exit %s)\n' "$RIHLA_SCRIPT_NAME" "$where" "$cmd" "$status" >&2
   return "$status"
 }
-trap 'on_err "$?" "$LINENO" "${BASH_SOURCE[0]:-$0}" "$BASH_COMMAND"' ERR
+trap 'on_err "$?" "$LINENO" "${BASH_SOURCE[0]:-$0}" "${BASH_SOURCE[-1]:-$0}" "$BASH_COMMAND"' ERR
 
 log() {
   if [[ $LOG_TIME == 1 ]]; then
