@@ -1,20 +1,21 @@
 # shellcheck shell=bash
-# Shared helpers for the bench scripts (sourced, not run). Loopback only.
+# Shared helpers for the bench scripts (sourced, not run). Loopback only. Builds on
+# scripts/lib/common.sh (set -Eeuo pipefail, the ERR trap naming a failed step, log/die,
+# stop_pid, pick_port, wait_for), which scripts/services.sh uses too.
 #
 # Every process a bench starts is registered with `track_pid`; `bench_cleanup` (installed as
 # the EXIT trap by `bench_init`) stops them by pid, so Ctrl-C or a failure leaves nothing behind.
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO_DIR=$(cd "$BENCH_DIR/.." && pwd)
+# shellcheck source=scripts/lib/common.sh
+source "$BENCH_DIR/../scripts/lib/common.sh"
+REPO_DIR=$RIHLA_ROOT
+LOG_TAG=bench
+LOG_TIME=1
+DIE_STATUS=2      # exit 2 = the bench itself failed (1 = a bar failed)
 WORK=""           # temp dir of this run (removed on exit unless BENCH_KEEP=1)
 TRACKED_PIDS=()   # processes to stop on exit
 CLEANUP_HOOKS=()  # extra commands to run on exit (e.g. stopping services.sh)
-
-log() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-die() {
-  log "error: $*"
-  exit 2
-}
 
 # bench_init NAME: creates the temp dir and installs the traps.
 bench_init() {
@@ -26,23 +27,13 @@ bench_init() {
 
 track_pid() { TRACKED_PIDS+=("$1"); }
 
-# stop_pid PID: SIGTERM, wait up to 10 s, then SIGKILL.
-stop_pid() {
-  local pid=$1 i
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 100; i++)); do
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.1
-  done
-  log "pid $pid did not stop after SIGTERM; killing it"
-  kill -KILL "$pid" 2>/dev/null || true
-}
+# stop_tracked PID: SIGTERM, wait up to 10 s, then SIGKILL.
+stop_tracked() { stop_pid process "$1" TERM 10; }
 
 # untrack_and_stop PID: stops one tracked process now (e.g. between phases).
 untrack_and_stop() {
   local pid=$1 rest=() p
-  stop_pid "$pid"
+  stop_tracked "$pid"
   wait "$pid" 2>/dev/null || true
   for p in "${TRACKED_PIDS[@]}"; do [[ $p == "$pid" ]] || rest+=("$p"); done
   TRACKED_PIDS=("${rest[@]}")
@@ -53,7 +44,7 @@ bench_cleanup() {
   trap - EXIT INT TERM HUP
   for ((i = ${#TRACKED_PIDS[@]} - 1; i >= 0; i--)); do
     pid=${TRACKED_PIDS[i]}
-    stop_pid "$pid"
+    stop_tracked "$pid"
   done
   for hook in "${CLEANUP_HOOKS[@]}"; do eval "$hook" || true; done
   if [[ -n $WORK && -d $WORK ]]; then
@@ -66,11 +57,12 @@ bench_cleanup() {
   exit "$rc"
 }
 
-# require CMD...: installs the benchmark packages when a command is missing, then checks again.
+# require CMD...: installs the benchmark packages (scripts/setup.sh --bench, the only script that
+# installs packages) when a command is missing, then checks again.
 require() {
   local c
   for c in "$@"; do
-    command -v "$c" >/dev/null || { "$BENCH_DIR/../scripts/setup.sh" --bench >&2 || die "setup failed"; break; }
+    command -v "$c" >/dev/null || { "$REPO_DIR/scripts/setup.sh" --bench </dev/null >&2 || die "setup failed"; break; }
   done
   for c in "$@"; do command -v "$c" >/dev/null || die "$c is not installed"; done
 }
@@ -123,14 +115,10 @@ start_rihla() {
     RIHLA_PID=$!
     track_pid "$RIHLA_PID"
     RIHLA_URL=http://127.0.0.1:$RIHLA_PORT
-    local deadline=$((SECONDS + 60))
-    while kill -0 "$RIHLA_PID" 2>/dev/null && ((SECONDS < deadline)); do
-      if [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$RIHLA_URL/healthz") == 200 ]]; then
-        log "rihla ($name) pid $RIHLA_PID on $RIHLA_URL"
-        return 0
-      fi
-      sleep 0.1
-    done
+    if wait_for 60 "rihla ($name)" "$RIHLA_PID" http_ok "$RIHLA_URL/healthz"; then
+      log "rihla ($name) pid $RIHLA_PID on $RIHLA_URL"
+      return 0
+    fi
     untrack_and_stop "$RIHLA_PID"
     grep -q 'cannot listen' "$logf" && continue  # lost the port to another process: pick again
     break
@@ -142,18 +130,14 @@ start_rihla() {
 # ---------------------------------------------------------------------------------------
 # misc
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+# free_port: a free loopback port (see pick_port).
+free_port() { pick_port ""; }
+
+# http_ok URL: true if URL answers 200.
+http_ok() { [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$1") == 200 ]]; }
 
 # wait_http URL [SECONDS]: polls until URL answers with any HTTP status.
-wait_http() {
-  local url=$1 deadline=$((SECONDS + ${2:-30}))
-  until curl -s -o /dev/null --max-time 2 "$url"; do
-    ((SECONDS < deadline)) || return 1
-    sleep 0.1
-  done
-}
+wait_http() { wait_for "${2:-30}" "$1" "" curl -s -o /dev/null --max-time 2 "$1"; }
 
 tomorrow() { date -u -d tomorrow +%F; }
 

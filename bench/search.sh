@@ -9,7 +9,6 @@
 # Exit: 0 all bars pass, 1 a bar failed, 2 the bench itself failed.
 #
 # Loopback only; every process started here is stopped on exit (also on Ctrl-C).
-set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds a Release binary, creates var/rihla.db with all migrations and
 # the demo data, and serves the API on 127.0.0.1:8080 (override with RIHLA_LISTEN).
-set -euo pipefail
-cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+cd "$RIHLA_ROOT"
 
 scripts/setup.sh
 cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DRIHLA_BUILD_TESTS=OFF >/dev/null

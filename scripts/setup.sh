@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages rihla needs to build; with --test also what the tests need
-# (database servers, Redis), with --bench what bench/ needs. Installs only what is missing.
-set -euo pipefail
+# (database servers, Redis, shellcheck), with --bench what bench/ needs. Installs only what is
+# missing. The only script that installs packages: services.sh and bench/ call this one.
+# shellcheck source=scripts/lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+LOG_TAG=setup
 
 packages=(build-essential cmake pkg-config git
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsoci-dev libsqlite3-dev libpq-dev libmariadb-dev libhiredis-dev
   libssl-dev libsodium-dev libcli11-dev libgtest-dev sqlite3 curl)
 case "${1:-}" in
-  --test) packages+=(postgresql mariadb-server redis-server nginx-light wrk) ;;
+  --test) packages+=(postgresql mariadb-server redis-server nginx-light wrk shellcheck) ;;
   --bench)
     packages+=(mariadb-server redis-server nginx-light wrk)
     # Node and Python may come from elsewhere on the machine: install Debian's only if absent.
@@ -16,6 +19,8 @@ case "${1:-}" in
     command -v node >/dev/null || packages+=(nodejs)
     command -v npm >/dev/null || packages+=(npm)
     ;;
+  "") ;;
+  *) die "unknown option '$1' (expected nothing, --test or --bench)" ;;
 esac
 
 missing=()
@@ -23,15 +28,16 @@ for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if ((${#missing[@]})); then
-  echo "setup: installing ${missing[*]}" >&2
+  log "installing ${missing[*]}"
   SUDO=""
   [[ $(id -u) -eq 0 ]] || SUDO="sudo"
   # Packaged servers must not start system-wide instances: the tests start their own on loopback.
-  created_policy=""
+  # The one we create is removed again on exit, also when apt-get fails.
   if [[ ! -e /usr/sbin/policy-rc.d && $(id -u) -eq 0 ]]; then
-    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && created_policy=1
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
   fi
-  $SUDO apt-get update -qq
+  $SUDO apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-  if [[ -n "$created_policy" ]]; then rm -f /usr/sbin/policy-rc.d; fi
 fi
