@@ -101,7 +101,7 @@ void Pipeline::Execute(Exchange& ex) const {
     if (route.auth == Auth::kUser) {
       std::string_view token = BearerToken(ex.request);
       if (token.empty()) throw ApiError(ErrorCode::kUnauthorized, "a bearer token is required");
-      ex.ctx.user_id = auth_.UserForToken(ex.ctx, token);
+      ex.ctx.user_id = auth_.UserForToken(token);
       if (ex.ctx.user_id.empty()) throw ApiError(ErrorCode::kUnauthorized, "the bearer token is not valid");
       ex.ctx.principal = "user:" + ex.ctx.user_id;
     } else if (route.auth == Auth::kAdmin) {
