@@ -107,16 +107,14 @@ TEST(Problem, ListsFieldErrorsInOrder) {
 
 TEST(Problem, SetsRetryAfterWhenGiven) {
   ApiError e(ErrorCode::kIdempotencyInProgress, "still running");
-  e.retry_after = 2;
+  e.RetryIn(std::chrono::seconds(2));
   Response r = ProblemResponse(e, "c");
   EXPECT_EQ(r.status, 409);
   EXPECT_EQ(r.Header("Retry-After"), "2");
 }
 
 TEST(Problem, SetsAllowForMethodNotAllowed) {
-  ApiError e(ErrorCode::kMethodNotAllowed, "no");
-  e.allow = "GET, POST";
-  Response r = ProblemResponse(e, "c");
+  Response r = MethodNotAllowedResponse("no", "GET, POST", "c");
   EXPECT_EQ(r.status, 405);
   EXPECT_EQ(r.Header("Allow"), "GET, POST");
 }
