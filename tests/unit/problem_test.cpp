@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "handlers/idempotent_response.hpp"
+
 namespace rihla::http {
 namespace {
 
@@ -124,6 +126,14 @@ TEST(Problem, EscapesDetailAndCorrelationIdAsJson) {
   auto body = Body(r);  // would throw if the JSON were broken
   EXPECT_EQ(body.at("detail").as_string(), "quote \" and newline \n");
   EXPECT_EQ(body.at("correlation_id").as_string(), "c\"1");
+}
+
+TEST(Problem, TheIdempotencyRendererStoresTheProblemResponsesExactStatusAndBody) {
+  ApiError e(ErrorCode::kInvalidState, "the booking has expired");
+  Response r = ProblemResponse(e, "corr-9");
+  idempotency::StoredResponse stored = handlers::RenderProblem(e, "corr-9");
+  EXPECT_EQ(stored.status, r.status);
+  EXPECT_EQ(stored.body, r.body);
 }
 
 }  // namespace
