@@ -11,6 +11,7 @@
 #include "cache/redis_cache.hpp"
 #include "domain/search.hpp"
 #include "domain/time.hpp"
+#include "handlers/idempotent_response.hpp"
 #include "handlers/routes.hpp"
 #include "http/pipeline.hpp"
 #include "http/router.hpp"
@@ -115,7 +116,7 @@ int Serve(const Config& config) {
     return 1;
   }
   cache::SearchCache& cache = *cache_owner;
-  idempotency::Executor idem(db, IdemOptions(config), metrics);
+  idempotency::Executor idem(db, IdemOptions(config), metrics, handlers::RenderProblem);
   services::FlightService flights(db, cache, metrics, config.fault);
   services::AuthService auth(db, config.admin_token);
   services::BookingService bookings(db, idem, flights, std::chrono::seconds(config.booking_hold_seconds));
@@ -228,7 +229,7 @@ int Cleanup(const Config& config) {
   Metrics metrics;
   try {
     if (storage::PendingMigrations(db) > 0) throw std::runtime_error("database has pending migrations; run migrate");
-    idempotency::Executor idem(db, IdemOptions(config), metrics);
+    idempotency::Executor idem(db, IdemOptions(config), metrics, handlers::RenderProblem);
     auto removed = idem.Cleanup(domain::NowMs());
     LogEvent(logger, LogLevel::kInfo, "idempotency cleanup done", {{"removed", removed}});
     return 0;

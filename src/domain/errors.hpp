@@ -1,6 +1,8 @@
 #pragma once
-// Errors with meaning. Domain code, storage and handlers throw ApiError (a value with a code);
-// http/problem.cpp is the one place that maps an ErrorCode to an HTTP status and problem type.
+// Errors with meaning. Domain code, services, storage and handlers throw ApiError (a value with
+// a code); nothing here knows the transport. http/problem.cpp is the one place that maps an
+// ErrorCode to an HTTP status and problem type (and a retry hint to Retry-After).
+#include <chrono>
 #include <exception>
 #include <optional>
 #include <string>
@@ -41,15 +43,20 @@ class ApiError : public std::exception {
   ErrorCode code() const { return code_; }
   const std::string& detail() const { return detail_; }
   const std::vector<FieldError>& fields() const { return fields_; }
-  // Seconds a client should wait before retrying (409 in-progress, 503).
-  std::optional<int> retry_after;
-  // Value of the Allow header for 405.
-  std::string allow;
+
+  // How long the condition is expected to last (a request still in progress, a service that is
+  // unavailable): the client may retry after that long. Unset when retrying will not help.
+  const std::optional<std::chrono::seconds>& retry_in() const { return retry_in_; }
+  ApiError& RetryIn(std::chrono::seconds wait) {
+    retry_in_ = wait;
+    return *this;
+  }
 
  private:
   ErrorCode code_;
   std::string detail_;
   std::vector<FieldError> fields_;
+  std::optional<std::chrono::seconds> retry_in_;
 };
 
 // Thrown by storage when the database cannot be reached or timed out; maps to 503.

@@ -28,7 +28,8 @@ void AddAuthRoutes(http::Router& router, Deps& deps) {
                 auto session = deps.auth.Signup(ctx, email, password);
                 return http::JsonResponse(201, boost::json::serialize(boost::json::object{
                                                    {"user_id", session.user_id}, {"token", session.token}}));
-              }});
+              },
+              .work = http::Work::kPasswordHashing});
 
   router.Add({.method = "POST",
               .pattern = "/v1/auth/login",
@@ -37,7 +38,8 @@ void AddAuthRoutes(http::Router& router, Deps& deps) {
                 auto [email, password] = Credentials(req);
                 auto session = deps.auth.Login(ctx, email, password);
                 return http::JsonResponse(200, boost::json::serialize(boost::json::object{{"token", session.token}}));
-              }});
+              },
+              .work = http::Work::kPasswordHashing});
 }
 
 }  // namespace rihla::handlers

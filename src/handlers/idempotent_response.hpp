@@ -1,6 +1,9 @@
 #pragma once
-// Shared by the handlers of idempotent endpoints.
+// Shared by the handlers of idempotent endpoints, and the HTTP side of the idempotency executor.
+#include <string_view>
+
 #include "http/message.hpp"
+#include "http/problem.hpp"
 #include "idempotency/idempotency.hpp"
 #include "observability/request_context.hpp"
 
@@ -15,6 +18,13 @@ inline idempotency::Request IdempotencyRequest(const RequestContext& ctx, const 
   r.principal = ctx.principal;
   r.fingerprint = idempotency::Fingerprint(ctx.method, req.path, req.body);
   return r;
+}
+
+// The idempotency::ErrorRenderer of this transport: the problem+json status and body bytes the
+// executor stores and replays. Headers (Retry-After) are not stored, as they never were.
+inline idempotency::StoredResponse RenderProblem(const ApiError& error, std::string_view correlation_id) {
+  http::Response r = http::ProblemResponse(error, correlation_id);
+  return {r.status, std::move(r.body)};
 }
 
 // The stored (or just stored) answer, byte for byte; replays carry Idempotent-Replayed.

@@ -62,9 +62,9 @@ void Pipeline::Begin(Exchange& ex) const {
     if (ex.match.route == nullptr) {
       ex.ctx.route = ex.match.path_known ? ex.match.pattern : "unmatched";
       if (ex.match.path_known) {
-        ApiError e(ErrorCode::kMethodNotAllowed, "method " + ex.ctx.method + " is not allowed here");
-        e.allow = ex.match.allow;
-        throw e;
+        ex.response = MethodNotAllowedResponse("method " + ex.ctx.method + " is not allowed here", ex.match.allow,
+                                               ex.ctx.correlation_id);
+        return;
       }
       throw ApiError(ErrorCode::kNotFound, "no route for this path");
     }
@@ -93,15 +93,14 @@ void Pipeline::Begin(Exchange& ex) const {
 void Pipeline::Execute(Exchange& ex) const {
   try {
     if (ex.ctx.Expired()) {
-      ApiError e(ErrorCode::kServiceUnavailable, "the server is overloaded; the request waited too long");
-      e.retry_after = 1;
-      throw e;
+      throw ApiError(ErrorCode::kServiceUnavailable, "the server is overloaded; the request waited too long")
+          .RetryIn(std::chrono::seconds(1));
     }
     const Route& route = *ex.match.route;
     if (route.auth == Auth::kUser) {
       std::string_view token = BearerToken(ex.request);
       if (token.empty()) throw ApiError(ErrorCode::kUnauthorized, "a bearer token is required");
-      ex.ctx.user_id = auth_.UserForToken(ex.ctx, token);
+      ex.ctx.user_id = auth_.UserForToken(token);
       if (ex.ctx.user_id.empty()) throw ApiError(ErrorCode::kUnauthorized, "the bearer token is not valid");
       ex.ctx.principal = "user:" + ex.ctx.user_id;
     } else if (route.auth == Auth::kAdmin) {
@@ -121,7 +120,7 @@ void Pipeline::Execute(Exchange& ex) const {
 
 void Pipeline::Overloaded(Exchange& ex) const {
   ApiError e(ErrorCode::kServiceUnavailable, "the server is overloaded; retry later");
-  e.retry_after = 1;
+  e.RetryIn(std::chrono::seconds(1));
   load_shed_.Increment();
   Answer(ex, std::make_exception_ptr(e));
 }
@@ -134,7 +133,7 @@ void Pipeline::Answer(Exchange& ex, const std::exception_ptr& error) const {
   } catch (const StorageUnavailable& e) {
     ex.ctx.Log(LogLevel::kWarn, "database unavailable", {{"error", e.what()}});
     ApiError api(ErrorCode::kServiceUnavailable, "the database is unavailable; retry later");
-    api.retry_after = 1;
+    api.RetryIn(std::chrono::seconds(1));
     ex.response = ProblemResponse(api, ex.ctx.correlation_id);
   } catch (const std::exception& e) {
     ex.ctx.Log(LogLevel::kError, "unhandled error", {{"error", e.what()}});

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "domain/credentials.hpp"
 #include "domain/errors.hpp"
 #include "http/message.hpp"
 #include "http/router.hpp"
@@ -17,16 +18,6 @@
 #include "observability/request_context.hpp"
 
 namespace rihla::http {
-
-// Resolves credentials. Called on a worker thread.
-class Authenticator {
- public:
-  virtual ~Authenticator() = default;
-  // The user id owning this bearer token, or empty when unknown.
-  virtual std::string UserForToken(RequestContext& ctx, std::string_view token) = 0;
-  // Constant-time check against the configured admin token; false when none is configured.
-  virtual bool IsAdminToken(std::string_view token) const = 0;
-};
 
 struct Exchange {
   RequestContext ctx;
@@ -37,7 +28,8 @@ struct Exchange {
 
 class Pipeline {
  public:
-  Pipeline(const Router& router, Logger& logger, Metrics& metrics, Authenticator& auth,
+  // `auth` resolves bearer tokens; it is called from Execute only (worker threads).
+  Pipeline(const Router& router, Logger& logger, Metrics& metrics, domain::CredentialResolver& auth,
            std::chrono::milliseconds request_deadline)
       : router_(router), logger_(logger), request_durations_(metrics.Family(metric::kHttpRequestDuration)),
         load_shed_(metrics.Family(metric::kLoadShed).WithLabels()),
@@ -63,7 +55,7 @@ class Pipeline {
   Logger& logger_;
   const HistogramFamily<3> request_durations_;
   const Counter load_shed_;
-  Authenticator& auth_;
+  domain::CredentialResolver& auth_;
   std::chrono::milliseconds request_deadline_;
 };
 

@@ -44,13 +44,18 @@ Response ProblemResponse(const ApiError& error, std::string_view correlation_id)
   r.status = t.status;
   r.content_type = "application/problem+json";
   r.body = boost::json::serialize(body);
-  if (error.retry_after) r.SetHeader("Retry-After", std::to_string(*error.retry_after));
-  if (!error.allow.empty()) r.SetHeader("Allow", error.allow);
+  if (error.retry_in()) r.SetHeader("Retry-After", std::to_string(error.retry_in()->count()));
   return r;
 }
 
 Response ProblemResponse(ErrorCode code, std::string detail, std::string_view correlation_id) {
   return ProblemResponse(ApiError(code, std::move(detail)), correlation_id);
+}
+
+Response MethodNotAllowedResponse(std::string detail, std::string_view allow, std::string_view correlation_id) {
+  Response r = ProblemResponse(ErrorCode::kMethodNotAllowed, std::move(detail), correlation_id);
+  r.SetHeader("Allow", std::string(allow));
+  return r;
 }
 
 }  // namespace rihla::http

@@ -16,8 +16,11 @@ struct ProblemType {
 
 ProblemType ProblemFor(ErrorCode code);
 
-// application/problem+json response for `error`, carrying `correlation_id`.
+// application/problem+json response for `error`, carrying `correlation_id`; the error's retry
+// hint, if any, becomes Retry-After (whole seconds).
 Response ProblemResponse(const ApiError& error, std::string_view correlation_id);
 Response ProblemResponse(ErrorCode code, std::string detail, std::string_view correlation_id);
+// 405 problem with the Allow header listing `allow` (e.g. "GET, POST").
+Response MethodNotAllowedResponse(std::string detail, std::string_view allow, std::string_view correlation_id);
 
 }  // namespace rihla::http

@@ -2,17 +2,48 @@
 
 #include <soci/soci.h>
 
+#include <algorithm>
+#include <stdexcept>
 #include <thread>
 
 #include "domain/errors.hpp"
 #include "domain/json_input.hpp"
 #include "domain/time.hpp"
-#include "http/problem.hpp"
-#include "idempotency/record_store.hpp"
 #include "security/crypto.hpp"
 
 namespace rihla::idempotency {
 namespace {
+
+std::int64_t Ms(std::chrono::seconds s) { return std::chrono::duration_cast<std::chrono::milliseconds>(s).count(); }
+
+// What an existing record means for a request with `fingerprint`, seen at `now_ms`. Pure.
+enum class Verdict {
+  kReused,      // a different request used this key: 422
+  kReplay,      // completed: answer with the stored response
+  kTakeOver,    // started, but its lease is over: try to take it over
+  kWait,        // started, lease alive, and the caller may still wait: poll again
+  kInProgress,  // started, lease alive: 409
+};
+
+Verdict Judge(const Record& record, const std::string& fingerprint, std::int64_t now_ms, bool may_wait) {
+  if (record.fingerprint != fingerprint) return Verdict::kReused;
+  if (record.state == "completed") return Verdict::kReplay;
+  if (record.locked_until < now_ms) return Verdict::kTakeOver;
+  return may_wait ? Verdict::kWait : Verdict::kInProgress;
+}
+
+// The holder's lease on `record` is alive; the hint is the time it has left, 1 to 5 s.
+ApiError InProgress(const Record& record, std::int64_t now_ms) {
+  std::int64_t left_s = (record.locked_until - now_ms) / 1000 + 1;
+  return ApiError(ErrorCode::kIdempotencyInProgress, "a request with this Idempotency-Key is still being processed")
+      .RetryIn(std::chrono::seconds(std::clamp<std::int64_t>(left_s, 1, 5)));
+}
+
+// Our lease ran out and a retry took the key over: what we did is rolled back.
+ApiError LostLease() {
+  return ApiError(ErrorCode::kIdempotencyInProgress, "the request took longer than its lease; retry")
+      .RetryIn(std::chrono::seconds(1));
+}
 
 }  // namespace
 
@@ -41,73 +72,83 @@ std::string Fingerprint(std::string_view method, std::string_view path, std::str
   return Sha256Hex(material);
 }
 
-Executor::Executor(storage::Database& db, Options options, Metrics& metrics)
-    : db_(db), options_(options), requests_(metrics.Family(metric::kIdempotencyRequests)) {}
+Executor::Executor(storage::Database& db, Options options, Metrics& metrics, ErrorRenderer render)
+    : db_(db), options_(options), requests_(metrics.Family(metric::kIdempotencyRequests)), render_(std::move(render)) {
+  if (!render_) throw std::invalid_argument("idempotency::Executor needs an error renderer");
+}
 
 void Executor::Count(std::string_view outcome) {
   requests_.WithLabels(outcome).Increment();
 }
 
-std::optional<Executor::Claim> Executor::ClaimOrAnswer(RequestContext& ctx, const Request& request, Result& answer) {
+std::optional<Record> Executor::ReadRecord(const Request& request) {
+  std::optional<Record> record;
+  db_.Read([&](storage::Tx& tx) { record = FindRecord(tx, request.scope, request.principal, request.key); });
+  return record;
+}
+
+std::optional<Executor::Claim> Executor::InsertClaim(const Request& request) {
+  std::int64_t now = domain::NowMs();
+  Record record;
+  record.id = "idr_" + RandomHex(12);
+  record.scope = request.scope;
+  record.principal = request.principal;
+  record.key = request.key;
+  record.fingerprint = request.fingerprint;
+  record.lease_token = RandomHex(16);
+  record.locked_until = now + Ms(options_.lease);
+  record.created_ms = now;
+  record.expires_ms = now + Ms(options_.ttl);
+  try {
+    db_.WriteStatement([&](storage::Tx& tx) { InsertRecord(tx, record); });
+  } catch (const DuplicateKey&) {
+    return std::nullopt;
+  }
+  return Claim{record.id, record.lease_token};
+}
+
+std::optional<Executor::Claim> Executor::TakeOver(RequestContext& ctx, const Request& request, const Record& record,
+                                                  std::int64_t now_ms) {
+  std::string token = RandomHex(16);
+  bool won = false;
+  db_.WriteStatement([&](storage::Tx& tx) {
+    won = TakeOverRecord(tx, record.id, record.lease_token, token, now_ms, now_ms + Ms(options_.lease));
+  });
+  if (!won) return std::nullopt;
+  Count("taken_over");
+  ctx.Log(LogLevel::kWarn, "idempotency lease expired; retry takes over", {{"scope", request.scope}});
+  return Claim{record.id, token};
+}
+
+std::variant<Executor::Claim, Result> Executor::ClaimOrAnswer(RequestContext& ctx, const Request& request) {
   auto wait_deadline = std::chrono::steady_clock::now() + options_.wait_for_inflight;
   for (;;) {
     // Read first: a replay (the common retry) then costs one indexed read and no write.
-    std::optional<Record> existing;
-    db_.Read([&](storage::Tx& tx) { existing = FindRecord(tx, request.scope, request.principal, request.key); });
+    std::optional<Record> existing = ReadRecord(request);
     if (!existing) {
-      std::int64_t now = domain::NowMs();
-      Record record;
-      record.id = "idr_" + RandomHex(12);
-      record.scope = request.scope;
-      record.principal = request.principal;
-      record.key = request.key;
-      record.fingerprint = request.fingerprint;
-      record.lease_token = RandomHex(16);
-      record.locked_until = now + std::chrono::duration_cast<std::chrono::milliseconds>(options_.lease).count();
-      record.created_ms = now;
-      record.expires_ms = now + std::chrono::duration_cast<std::chrono::milliseconds>(options_.ttl).count();
-      try {
-        // One autocommitted INSERT: the unique index decides which concurrent request owns the key.
-        db_.WriteStatement([&](storage::Tx& tx) { InsertRecord(tx, record); });
-        return Claim{record.id, record.lease_token};
-      } catch (const DuplicateKey&) {
-        continue;  // another request claimed it between our read and insert: read it
-      }
-    }
-    if (existing->fingerprint != request.fingerprint) {
-      Count("reused");
-      throw ApiError(ErrorCode::kIdempotencyKeyReused,
-                     "this Idempotency-Key was used with a different request; use a new key for a new request");
-    }
-    if (existing->state == "completed") {
-      Count("replayed");
-      answer = Result{existing->response_status, existing->response_body, true, {}};
-      return std::nullopt;
+      if (auto claim = InsertClaim(request)) return *claim;
+      continue;  // another request inserted between our read and insert: read its record
     }
     std::int64_t now = domain::NowMs();
-    if (existing->locked_until < now) {
-      std::string token = RandomHex(16);
-      std::int64_t until = now + std::chrono::duration_cast<std::chrono::milliseconds>(options_.lease).count();
-      bool won = false;
-      db_.WriteStatement([&](storage::Tx& tx) {
-        won = TakeOverRecord(tx, existing->id, existing->lease_token, token, now, until);
-      });
-      if (won) {
-        Count("taken_over");
-        ctx.Log(LogLevel::kWarn, "idempotency lease expired; retry takes over", {{"scope", request.scope}});
-        return Claim{existing->id, token};
-      }
-      continue;  // another retry won the take-over: look again
+    bool may_wait = request.wait_for_inflight && std::chrono::steady_clock::now() < wait_deadline;
+    switch (Judge(*existing, request.fingerprint, now, may_wait)) {
+      case Verdict::kReused:
+        Count("reused");
+        throw ApiError(ErrorCode::kIdempotencyKeyReused,
+                       "this Idempotency-Key was used with a different request; use a new key for a new request");
+      case Verdict::kReplay:
+        Count("replayed");
+        return Result{existing->response_status, std::move(existing->response_body), true, {}, std::nullopt};
+      case Verdict::kTakeOver:
+        if (auto claim = TakeOver(ctx, request, *existing, now)) return *claim;
+        continue;  // another retry won the take-over: look again
+      case Verdict::kWait:
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));  // poll with a deadline for the first to finish
+        continue;
+      case Verdict::kInProgress:
+        Count("in_progress");
+        throw InProgress(*existing, now);
     }
-    if (request.wait_for_inflight && std::chrono::steady_clock::now() < wait_deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // poll with a deadline for the first to finish
-      continue;
-    }
-    Count("in_progress");
-    ApiError e(ErrorCode::kIdempotencyInProgress, "a request with this Idempotency-Key is still being processed");
-    std::int64_t left_s = (existing->locked_until - now) / 1000 + 1;
-    e.retry_after = static_cast<int>(std::clamp<std::int64_t>(left_s, 1, 5));
-    throw e;
   }
 }
 
@@ -121,53 +162,62 @@ void Executor::Release(const Claim& claim) {
 }
 
 Result Executor::Run(RequestContext& ctx, const Request& request, const Operation& op) {
-  Result answer;
-  auto claim = ClaimOrAnswer(ctx, request, answer);
-  if (!claim) return answer;
+  auto claimed = ClaimOrAnswer(ctx, request);
+  if (auto* replay = std::get_if<Result>(&claimed)) return std::move(*replay);
   TriggerFault(options_.fault, FaultPoint::kSlowOperation);  // claimed, not yet executed
-  auto lost_lease = [] {
-    // Our lease ran out and a retry took the key over: what we did is rolled back.
-    ApiError e(ErrorCode::kIdempotencyInProgress, "the request took longer than its lease; retry");
-    e.retry_after = 1;
-    return e;
-  };
-  std::optional<http::Response> problem;  // a 4xx the operation answered with
+  return Execute(ctx, std::get<Claim>(claimed), op);
+}
+
+Result Executor::Execute(RequestContext& ctx, const Claim& claim, const Operation& op) {
+  Result answer;
+  std::optional<StoredResponse> problem;  // a 4xx the operation threw
+  ErrorCode problem_code = ErrorCode::kInternal;
   try {
     db_.Write([&](storage::Tx& tx) {
       Outcome outcome;
       try {
         outcome = op(tx);
       } catch (const ApiError& e) {
-        auto rendered = http::ProblemResponse(e, ctx.correlation_id);
+        StoredResponse rendered = render_(e, ctx.correlation_id);
         if (rendered.status >= 500) throw;
         problem = std::move(rendered);
+        problem_code = e.code();
         throw;  // roll the operation's transaction back; the answer is stored below
       }
-      if (!CompleteRecord(tx, claim->id, claim->lease_token, outcome.status, outcome.body)) throw lost_lease();
+      answer = Result{outcome.status, std::move(outcome.body), false, std::move(outcome.changed_route), std::nullopt};
+      if (outcome.error) {
+        StoredResponse rendered = render_(*outcome.error, ctx.correlation_id);
+        if (rendered.status >= 500) throw *outcome.error;  // never stored: roll back, release
+        answer.status = rendered.status;
+        answer.body = std::move(rendered.body);
+        answer.error = outcome.error->code();
+      }
+      if (!CompleteRecord(tx, claim.id, claim.lease_token, answer.status, answer.body)) throw LostLease();
       TriggerFault(options_.fault, FaultPoint::kBeforeCommit);
-      answer = Result{outcome.status, std::move(outcome.body), false, std::move(outcome.changed_route)};
     });
   } catch (const ApiError& e) {
-    if (problem) {
-      // A 4xx leaves no write behind (its transaction rolled back); store the answer alone, still
-      // guarded by our lease. A crash before this leaves only the claim, retried after the lease.
-      bool stored = false;
-      db_.WriteStatement([&](storage::Tx& tx) {
-        stored = CompleteRecord(tx, claim->id, claim->lease_token, problem->status, problem->body);
-      });
-      if (!stored) throw lost_lease();
-      Count("executed");
-      return Result{problem->status, std::move(problem->body), false, {}};
-    }
-    if (e.code() != ErrorCode::kIdempotencyInProgress) Release(*claim);
+    if (problem) return StoreProblem(claim, std::move(*problem), problem_code);
+    if (e.code() != ErrorCode::kIdempotencyInProgress) Release(claim);
     throw;
   } catch (...) {
-    Release(*claim);
+    Release(claim);
     throw;
   }
   TriggerFault(options_.fault, FaultPoint::kAfterCommit);
   Count("executed");
   return answer;
+}
+
+Result Executor::StoreProblem(const Claim& claim, StoredResponse problem, ErrorCode code) {
+  // A 4xx leaves no write behind (its transaction rolled back); store the answer alone, still
+  // guarded by our lease. A crash before this leaves only the claim, retried after the lease.
+  bool stored = false;
+  db_.WriteStatement([&](storage::Tx& tx) {
+    stored = CompleteRecord(tx, claim.id, claim.lease_token, problem.status, problem.body);
+  });
+  if (!stored) throw LostLease();
+  Count("executed");
+  return Result{problem.status, std::move(problem.body), false, {}, code};
 }
 
 std::size_t Executor::Cleanup(std::int64_t now_ms, int batch) {

@@ -17,14 +17,22 @@
 //  2. Execute the operation and store its response in ONE transaction, guarded by our lease
 //     token; commit. A crash before commit leaves only the lease. An operation that answers with
 //     a 4xx ApiError has its transaction rolled back (no partial write) and the problem stored
-//     right after, still guarded by the lease.
+//     right after, still guarded by the lease. An operation that returns an error Outcome (its
+//     writes must commit, e.g. a cancel that expired the booking instead) has the rendered
+//     problem stored in its own transaction, with those writes.
 //  3. 5xx or database failure: the claim is deleted, so the key stays retryable.
+//
+// The executor knows no transport: it stores and replays a status and body bytes. Errors become
+// bytes through the ErrorRenderer the composition root hands it (handlers::RenderProblem).
 #include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
+#include "domain/errors.hpp"
+#include "idempotency/record_store.hpp"
 #include "observability/fault_point.hpp"
 #include "observability/metric_families.hpp"
 #include "observability/request_context.hpp"
@@ -48,19 +56,34 @@ struct Request {
   bool wait_for_inflight = false;  // poll instead of answering 409 while the first one runs
 };
 
+// A response as stored for replay, byte for byte.
+struct StoredResponse {
+  int status = 200;
+  std::string body;
+};
+
+// Renders an error as the response to store and answer with. The body carries
+// `correlation_id` (the executing request's), so a replay repeats the original id. Must be
+// thread-safe; called on worker threads inside Run, possibly inside an open transaction.
+using ErrorRenderer = std::function<StoredResponse(const ApiError& error, std::string_view correlation_id)>;
+
+// What an operation answers with: a response (status and body), or `error`, a client error
+// whose writes must still commit (the executor renders it and stores it in the same
+// transaction). An error that renders as 5xx is not stored: it rolls back and releases the key.
 struct Outcome {
   int status = 200;
   std::string body;
   std::string changed_route;  // route whose cached searches the operation invalidated, if any
+  std::optional<ApiError> error;
 };
 
 struct Result {
   int status = 200;
   std::string body;
   bool replayed = false;
-  std::string changed_route;  // set only when this call executed the operation
+  std::string changed_route;      // set only when this call executed the operation
+  std::optional<ErrorCode> error;  // the error this call executed into; a replay carries bytes only
 };
-
 
 struct Options {
   std::chrono::seconds lease{30};
@@ -71,11 +94,14 @@ struct Options {
 
 class Executor {
  public:
-  Executor(storage::Database& db, Options options, Metrics& metrics);
+  // `render` turns the errors the executor stores into bytes; required (throws
+  // std::invalid_argument when empty).
+  Executor(storage::Database& db, Options options, Metrics& metrics, ErrorRenderer render);
 
   // The operation runs inside the transaction and returns the response to store. An ApiError
-  // it throws with a 4xx status is stored as a problem response; anything else rolls back,
-  // releases the key and propagates.
+  // it throws that renders as 4xx is stored as the answer; anything else rolls back, releases
+  // the key and propagates. Throws kIdempotencyKeyReused, or kIdempotencyInProgress (with a
+  // retry hint) while another request holds the key or after our lease was taken over.
   using Operation = std::function<Outcome(storage::Tx&)>;
   Result Run(RequestContext& ctx, const Request& request, const Operation& op);
 
@@ -83,21 +109,37 @@ class Executor {
   // until none are left. Returns how many were deleted.
   std::size_t Cleanup(std::int64_t now_ms, int batch = 500);
 
-  const Options& options() const { return options_; }
-
  private:
   struct Claim {
     std::string id;
     std::string lease_token;
   };
-  // Returns the claim, or a Result to answer with (replay), or throws 409/422.
-  std::optional<Claim> ClaimOrAnswer(RequestContext& ctx, const Request& request, Result& answer);
+  // Step 1: loops (never recurses) until this request owns the key (a Claim) or has its answer
+  // (a replayed Result). Throws 409 in-progress or 422 reused.
+  std::variant<Claim, Result> ClaimOrAnswer(RequestContext& ctx, const Request& request);
+  // One indexed read of the request's record, outside any write transaction.
+  std::optional<Record> ReadRecord(const Request& request);
+  // Inserts a 'started' record with a fresh lease in one autocommitted statement, so the unique
+  // index decides between concurrent requests. Nothing when another request inserted first.
+  std::optional<Claim> InsertClaim(const Request& request);
+  // Takes over `record`, whose lease ended before `now_ms`, with a conditional UPDATE: of
+  // concurrent takers exactly one gets the Claim, the others nothing.
+  std::optional<Claim> TakeOver(RequestContext& ctx, const Request& request, const Record& record,
+                                std::int64_t now_ms);
+  // Step 2: runs `op` under `claim` and stores its answer; see the file comment.
+  Result Execute(RequestContext& ctx, const Claim& claim, const Operation& op);
+  // Stores a 4xx the operation threw, after its transaction rolled back. Throws
+  // kIdempotencyInProgress when our lease was taken over meanwhile.
+  Result StoreProblem(const Claim& claim, StoredResponse problem, ErrorCode code);
+  // Step 3: deletes the claim so the key stays retryable; never throws (a failed delete leaves
+  // a lease that expires by itself).
   void Release(const Claim& claim);
   void Count(std::string_view outcome);
 
   storage::Database& db_;
   Options options_;
   const CounterFamily<1> requests_;  // by outcome
+  ErrorRenderer render_;
 };
 
 }  // namespace rihla::idempotency

@@ -77,7 +77,7 @@ Session AuthService::Login(RequestContext& ctx, const std::string& email, const 
   return session;
 }
 
-std::string AuthService::UserForToken(RequestContext& ctx, std::string_view token) {
+std::string AuthService::UserForToken(std::string_view token) {
   if (token.size() > 512) return {};
   std::string hash = Sha256Hex(token);
   {

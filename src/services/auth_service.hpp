@@ -5,7 +5,8 @@
 #include <string>
 #include <unordered_map>
 
-#include "http/pipeline.hpp"
+#include "domain/credentials.hpp"
+#include "observability/request_context.hpp"
 #include "storage/database.hpp"
 
 namespace rihla::services {
@@ -15,7 +16,7 @@ struct Session {
   std::string token;
 };
 
-class AuthService : public http::Authenticator {
+class AuthService : public domain::CredentialResolver {
  public:
   AuthService(storage::Database& db, std::string admin_token) : db_(db), admin_token_(std::move(admin_token)) {}
 
@@ -24,7 +25,7 @@ class AuthService : public http::Authenticator {
   // Throws kUnauthorized for an unknown email or a wrong password (one answer for both).
   Session Login(RequestContext& ctx, const std::string& email, const std::string& password);
 
-  std::string UserForToken(RequestContext& ctx, std::string_view token) override;
+  std::string UserForToken(std::string_view token) override;
   bool IsAdminToken(std::string_view token) const override;
 
  private:

@@ -3,7 +3,6 @@
 #include <boost/json.hpp>
 
 #include "domain/errors.hpp"
-#include "http/problem.hpp"
 #include "domain/render.hpp"
 #include "domain/time.hpp"
 #include "security/crypto.hpp"
@@ -64,11 +63,9 @@ idempotency::Result BookingService::Cancel(RequestContext& ctx, const idempotenc
     std::string route;
     if (auto expired_route = ExpireInTx(tx, booking_id, now)) {
       // The hold ended before the cancel: it expired (and released its seats) instead.
-      return idempotency::Outcome{409,
-                                  http::ProblemResponse(ApiError(ErrorCode::kInvalidState, "the booking has expired"),
-                                                        ctx.correlation_id)
-                                      .body,
-                                  *expired_route};
+      // Answer with the error but commit the expiry: the executor stores the rendered problem.
+      return idempotency::Outcome{.changed_route = *expired_route,
+                                  .error = ApiError(ErrorCode::kInvalidState, "the booking has expired")};
     }
     storage::TransitionGuard guard{domain::CancellableStatuses(), std::nullopt, std::nullopt};
     if (!storage::TransitionBooking(tx, booking_id, guard, domain::BookingStatus::kCancelled, now)) {

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "cache/memory_cache.hpp"
+#include "handlers/idempotent_response.hpp"
 #include "handlers/routes.hpp"
 #include "idempotency/idempotency.hpp"
 #include "services/auth_service.hpp"
@@ -22,7 +23,7 @@ std::set<std::string> RouterRoutes() {
   storage::Database db(storage::ParseDatabaseUrl("sqlite::memory:"), {});  // never connected here
   Metrics metrics;
   cache::MemoryCache cache(metrics, std::chrono::seconds(1), 10);
-  idempotency::Executor idem(db, {}, metrics);
+  idempotency::Executor idem(db, {}, metrics, handlers::RenderProblem);
   services::FlightService flights(db, cache, metrics);
   services::AuthService auth(db, "");
   services::BookingService bookings(db, idem, flights, std::chrono::seconds(1));

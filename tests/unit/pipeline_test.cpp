@@ -17,9 +17,9 @@
 namespace rihla::http {
 namespace {
 
-class FakeAuth : public Authenticator {
+class FakeAuth : public domain::CredentialResolver {
  public:
-  std::string UserForToken(RequestContext&, std::string_view token) override {
+  std::string UserForToken(std::string_view token) override {
     ++lookups;
     return token == "good-token" ? "u1" : "";
   }

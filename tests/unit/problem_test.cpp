@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "handlers/idempotent_response.hpp"
+
 namespace rihla::http {
 namespace {
 
@@ -107,16 +109,14 @@ TEST(Problem, ListsFieldErrorsInOrder) {
 
 TEST(Problem, SetsRetryAfterWhenGiven) {
   ApiError e(ErrorCode::kIdempotencyInProgress, "still running");
-  e.retry_after = 2;
+  e.RetryIn(std::chrono::seconds(2));
   Response r = ProblemResponse(e, "c");
   EXPECT_EQ(r.status, 409);
   EXPECT_EQ(r.Header("Retry-After"), "2");
 }
 
 TEST(Problem, SetsAllowForMethodNotAllowed) {
-  ApiError e(ErrorCode::kMethodNotAllowed, "no");
-  e.allow = "GET, POST";
-  Response r = ProblemResponse(e, "c");
+  Response r = MethodNotAllowedResponse("no", "GET, POST", "c");
   EXPECT_EQ(r.status, 405);
   EXPECT_EQ(r.Header("Allow"), "GET, POST");
 }
@@ -126,6 +126,14 @@ TEST(Problem, EscapesDetailAndCorrelationIdAsJson) {
   auto body = Body(r);  // would throw if the JSON were broken
   EXPECT_EQ(body.at("detail").as_string(), "quote \" and newline \n");
   EXPECT_EQ(body.at("correlation_id").as_string(), "c\"1");
+}
+
+TEST(Problem, TheIdempotencyRendererStoresTheProblemResponsesExactStatusAndBody) {
+  ApiError e(ErrorCode::kInvalidState, "the booking has expired");
+  Response r = ProblemResponse(e, "corr-9");
+  idempotency::StoredResponse stored = handlers::RenderProblem(e, "corr-9");
+  EXPECT_EQ(stored.status, r.status);
+  EXPECT_EQ(stored.body, r.body);
 }
 
 }  // namespace
