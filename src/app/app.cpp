@@ -85,7 +85,7 @@ RequestContext JobContext(Logger& logger, const char* job) {
   ctx.logger = &logger;
   ctx.correlation_id = std::string("job-") + job + "-" + NewUuidV4();
   ctx.method = "JOB";
-  ctx.route = job;
+  ctx.route_template = job;
   return ctx;
 }
 
