@@ -7,6 +7,7 @@
 
 #include "cache/memory_cache.hpp"
 #include "cache/redis_cache.hpp"
+#include "domain/cache_scope.hpp"
 #include "domain/search.hpp"
 #include "domain/time.hpp"
 #include "handlers/routes.hpp"
@@ -236,7 +237,9 @@ int PurgeCache(const Config& config, const std::string& route, bool all) {
     if (all) {
       cache.PurgeAll();
     } else {
-      cache.PurgeRoute(domain::ToUpper(route));
+      auto scope = domain::CacheScope::ParseRoute(route);
+      if (!scope) throw std::invalid_argument("--route must be FROM-TO, two IATA airport codes");
+      cache.PurgeScope(*scope);
     }
     if (cache.Status() != "ok") throw std::runtime_error("the purge failed");
     LogEvent(logger, LogLevel::kInfo, "cache purged", {{"route", all ? "*" : domain::ToUpper(route)}});

@@ -14,20 +14,21 @@ MemoryCache::MemoryCache(Metrics& metrics, std::chrono::milliseconds ttl, std::s
   metrics_.Describe("rihla_cache_invalidations_total", "Route invalidations.");
 }
 
-std::uint64_t MemoryCache::GenerationLocked(const std::string& route) {
-  auto [it, inserted] = generations_.try_emplace(route, 0);
+std::uint64_t MemoryCache::GenerationLocked(const std::string& scope_key) {
+  auto [it, inserted] = generations_.try_emplace(scope_key, 0);
   if (inserted) it->second = next_generation_++;
   return it->second;
 }
 
-std::optional<std::string> MemoryCache::Peek(const std::string& route, const std::string& key) {
-  std::string full = route + '\n' + key;
+std::optional<std::string> MemoryCache::Peek(const domain::CacheScope& scope, const std::string& key) {
+  const std::string scope_key = scope.Key();
+  std::string full = scope_key + '\n' + key;
   std::shared_ptr<const std::string> body;
   {
     std::shared_lock lock(mu_);
     auto e = entries_.find(full);
     if (e == entries_.end()) return std::nullopt;
-    auto g = generations_.find(route);
+    auto g = generations_.find(scope_key);
     if (g == generations_.end() || e->second.generation != g->second || e->second.expires <= Clock::now()) {
       return std::nullopt;
     }
@@ -37,27 +38,28 @@ std::optional<std::string> MemoryCache::Peek(const std::string& route, const std
   return *body;
 }
 
-Lookup MemoryCache::GetOrLoad(const std::string& route, const std::string& key,
+Lookup MemoryCache::GetOrLoad(const domain::CacheScope& scope, const std::string& key,
                               const std::function<std::string()>& load) {
-  if (auto body = Peek(route, key)) return Lookup{std::move(*body), true};
-  std::string full = route + '\n' + key;
+  if (auto body = Peek(scope, key)) return Lookup{std::move(*body), true};
+  const std::string scope_key = scope.Key();
+  std::string full = scope_key + '\n' + key;
   std::uint64_t generation = 0;
   {
     std::lock_guard lock(mu_);
-    generation = GenerationLocked(route);  // read before the load starts
+    generation = GenerationLocked(scope_key);  // read before the load starts
   }
   bool joined = false;
-  Lookup result = flights_.Do(
+  Lookup result = inflight_.Do(
       full + '\n' + std::to_string(generation),
       [&] {
         misses_.fetch_add(1, std::memory_order_relaxed);
         auto body = std::make_shared<const std::string>(load());
         std::lock_guard lock(mu_);
         // Store only if no invalidation happened since the load began.
-        if (generations_[route] == generation) {
+        if (generations_[scope_key] == generation) {
           auto now = Clock::now();
           if (entries_.size() >= max_entries_) EvictLocked(now);
-          entries_[full] = Entry{body, generation, now + ttl_};
+          entries_[full] = Entry{scope_key, body, generation, now + ttl_};
         }
         return Lookup{*body, false};
       },
@@ -69,10 +71,10 @@ Lookup MemoryCache::GetOrLoad(const std::string& route, const std::string& key,
   return result;
 }
 
-void MemoryCache::Invalidate(const std::string& route) {
+void MemoryCache::Invalidate(const domain::CacheScope& scope) {
   {
     std::lock_guard lock(mu_);
-    generations_[route] = next_generation_++;
+    generations_[scope.Key()] = next_generation_++;
   }
   invalidations_.fetch_add(1, std::memory_order_relaxed);
 }
@@ -92,9 +94,7 @@ std::size_t MemoryCache::size() const {
 // Amortized: runs only when the map reaches max_entries.
 void MemoryCache::EvictLocked(Clock::time_point now) {
   for (auto it = entries_.begin(); it != entries_.end();) {
-    std::string_view full = it->first;
-    std::string route(full.substr(0, full.find('\n')));
-    auto g = generations_.find(route);
+    auto g = generations_.find(it->second.scope);
     bool stale = g == generations_.end() || g->second != it->second.generation || it->second.expires <= now;
     it = stale ? entries_.erase(it) : std::next(it);
   }

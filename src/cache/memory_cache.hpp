@@ -20,10 +20,10 @@ class MemoryCache : public SearchCache {
   MemoryCache(Metrics& metrics, std::chrono::milliseconds ttl, std::size_t max_entries);
 
   bool PeekIsNonBlocking() const override { return true; }
-  std::optional<std::string> Peek(const std::string& route, const std::string& key) override;
-  Lookup GetOrLoad(const std::string& route, const std::string& key,
+  std::optional<std::string> Peek(const domain::CacheScope& scope, const std::string& key) override;
+  Lookup GetOrLoad(const domain::CacheScope& scope, const std::string& key,
                    const std::function<std::string()>& load) override;
-  void Invalidate(const std::string& route) override;
+  void Invalidate(const domain::CacheScope& scope) override;
   void PurgeAll() override;
   std::string Status() override { return "ok"; }
 
@@ -32,11 +32,12 @@ class MemoryCache : public SearchCache {
  private:
   using Clock = std::chrono::steady_clock;
   struct Entry {
+    std::string scope;  // CacheScope::Key() of the entry's scope
     std::shared_ptr<const std::string> body;
     std::uint64_t generation;
     Clock::time_point expires;
   };
-  std::uint64_t GenerationLocked(const std::string& route);
+  std::uint64_t GenerationLocked(const std::string& scope_key);
   void EvictLocked(Clock::time_point now);
 
   Metrics& metrics_;
@@ -48,10 +49,10 @@ class MemoryCache : public SearchCache {
   const std::size_t max_entries_;
   // Readers (Peek, on every cached search from both I/O threads) share the lock.
   mutable std::shared_mutex mu_;
-  std::unordered_map<std::string, std::uint64_t> generations_;        // guarded by mu_
-  std::unordered_map<std::string, Entry> entries_;                     // key: route '\n' key; guarded by mu_
+  std::unordered_map<std::string, std::uint64_t> generations_;        // key: scope key; guarded by mu_
+  std::unordered_map<std::string, Entry> entries_;                     // key: scope key '\n' key; guarded by mu_
   std::uint64_t next_generation_ = 1;                                  // guarded by mu_
-  SingleFlight<Lookup> flights_;  // concurrent misses of one key in one generation: one load
+  SingleFlight<Lookup> inflight_;  // concurrent misses of one key in one generation: one load
 };
 
 }  // namespace rihla::cache

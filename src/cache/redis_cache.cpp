@@ -27,7 +27,7 @@ constexpr milliseconds kMaxBackoff{5000};
 constexpr milliseconds kPollInterval{10};
 constexpr std::size_t kUnlinkBatch = 1000;
 
-// Current generation of a route, created (atomically, with a TTL) if missing.
+// Current generation of a scope, created (atomically, with a TTL) if missing.
 // KEYS: gen. ARGV: new token, gen ttl (s).
 constexpr const char* kGenScript = R"lua(
 local g = redis.call('GET', KEYS[1])
@@ -48,7 +48,7 @@ if redis.call('SET', KEYS[3], ARGV[2], 'NX', 'PX', ARGV[3]) then return {1} end
 return {0}
 )lua";
 
-// Stores the entry only if the route's generation is still G, then releases our lease.
+// Stores the entry only if the scope's generation is still G, then releases our lease.
 // KEYS: gen, entry, lock. ARGV: G, "<G>\n<body>", ttl (ms), lease token.
 constexpr const char* kStoreScript = R"lua(
 local stored = 0
@@ -74,12 +74,13 @@ std::optional<std::string> BodyIfCurrent(std::string_view value, std::string_vie
   return std::string(value.substr(gen.size() + 1));
 }
 
-// A route usable inside a `{...}` hash tag, or '#' + a hash of it.
-std::string RouteTag(const std::string& route) {
-  bool plain = !route.empty() && route.size() <= 64 && std::all_of(route.begin(), route.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
-  });
-  return plain ? route : "#" + Sha256Hex(route).substr(0, 32);
+// A scope key usable inside a `{...}` hash tag, or '#' + a hash of it.
+std::string HashTag(const std::string& scope_key) {
+  bool plain = !scope_key.empty() && scope_key.size() <= 64 &&
+               std::all_of(scope_key.begin(), scope_key.end(), [](char c) {
+                 return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+               });
+  return plain ? scope_key : "#" + Sha256Hex(scope_key).substr(0, 32);
 }
 
 std::int64_t NowMs() {
@@ -136,10 +137,12 @@ std::string RedisCache::Status() { return degraded_.load() ? "degraded" : "ok"; 
 // ---------------------------------------------------------------------------------------------
 // Keys
 
-std::string RedisCache::GenKey(const std::string& route) const { return "fs:{" + RouteTag(route) + "}:gen"; }
+std::string RedisCache::KeyPrefix(const domain::CacheScope& scope) { return "fs:{" + HashTag(scope.Key()) + "}:"; }
 
-RedisCache::Keys RedisCache::MakeKeys(const std::string& route, const std::string& key) const {
-  std::string base = "fs:{" + RouteTag(route) + "}:";
+std::string RedisCache::GenKey(const domain::CacheScope& scope) { return KeyPrefix(scope) + "gen"; }
+
+RedisCache::Keys RedisCache::MakeKeys(const domain::CacheScope& scope, const std::string& key) {
+  std::string base = KeyPrefix(scope);
   std::string hash = Sha256Hex(key);
   return Keys{base + "gen", base + "e:" + hash, base + "lock:" + hash + ":"};
 }
@@ -203,14 +206,14 @@ void RedisCache::MarkDegradedLocked() {
   state_cv_.notify_all();
 }
 
-void RedisCache::AddPendingLocked(const std::string& route) {
-  if (purge_pending_) return;  // a pending purge drops every route's generation anyway
-  if (pending_routes_.size() >= kMaxPendingRoutes) {
-    pending_routes_.clear();
+void RedisCache::AddPendingLocked(const domain::CacheScope& scope) {
+  if (purge_pending_) return;  // a pending purge drops every scope's generation anyway
+  if (pending_scopes_.size() >= kMaxPendingScopes) {
+    pending_scopes_.clear();
     purge_pending_ = true;
     return;
   }
-  pending_routes_.insert(route);
+  pending_scopes_.insert(scope);
 }
 
 void RedisCache::RecoveryLoop() {
@@ -249,21 +252,21 @@ bool RedisCache::TryRecover() {
     return false;
   }
   for (;;) {
-    std::set<std::string> routes;
+    std::set<domain::CacheScope> scopes;
     bool purge = false;
     {
       std::lock_guard lock(state_mu_);
       if (stop_) break;
-      if (pending_routes_.empty() && !purge_pending_) {
+      if (pending_scopes_.empty() && !purge_pending_) {
         degraded_.store(false);
         backoff_ = kFirstBackoff;
         break;
       }
-      routes.swap(pending_routes_);
+      scopes.swap(pending_scopes_);
       purge = std::exchange(purge_pending_, false);
     }
     bool ok = !purge || ScanUnlink(*conn, error);
-    for (auto it = routes.begin(); ok && it != routes.end(); ++it) {
+    for (auto it = scopes.begin(); ok && it != scopes.end(); ++it) {
       ok = client_.Exec(*conn, {"SET", GenKey(*it), RandomHex(16), "EX", std::to_string(gen_ttl_seconds_)}, reply, error);
     }
     if (!ok) {
@@ -271,9 +274,9 @@ bool RedisCache::TryRecover() {
         std::lock_guard lock(state_mu_);
         if (purge) {
           purge_pending_ = true;
-          pending_routes_.clear();
+          pending_scopes_.clear();
         } else {
-          for (const std::string& route : routes) AddPendingLocked(route);
+          for (const domain::CacheScope& scope : scopes) AddPendingLocked(scope);
         }
       }
       redisFree(conn->ctx);
@@ -342,10 +345,10 @@ std::string RedisCache::GetOrCreateGen(const Keys& keys) {
   return std::string(ReplyText(reply.get()));
 }
 
-std::optional<std::string> RedisCache::Peek(const std::string& route, const std::string& key) {
+std::optional<std::string> RedisCache::Peek(const domain::CacheScope& scope, const std::string& key) {
   if (degraded_.load()) return std::nullopt;
   try {
-    PeekResult p = PeekRedis(MakeKeys(route, key));
+    PeekResult p = PeekRedis(MakeKeys(scope, key));
     if (!p.body) return std::nullopt;
     metrics_.Increment("rihla_cache_requests_total", "result=\"hit\"");
     return std::move(p.body);
@@ -359,10 +362,10 @@ Lookup RedisCache::Bypass(const std::function<std::string()>& load) {
   return Lookup{load(), false};
 }
 
-Lookup RedisCache::GetOrLoad(const std::string& route, const std::string& key,
+Lookup RedisCache::GetOrLoad(const domain::CacheScope& scope, const std::string& key,
                              const std::function<std::string()>& load) {
   if (degraded_.load()) return Bypass(load);
-  Keys keys = MakeKeys(route, key);
+  Keys keys = MakeKeys(scope, key);
   std::string gen;
   try {
     PeekResult p = PeekRedis(keys);
@@ -377,8 +380,8 @@ Lookup RedisCache::GetOrLoad(const std::string& route, const std::string& key,
   }
 
   bool joined = false;
-  Lookup result = flights_.Do(
-      route + '\n' + key + '\n' + gen, [&] { return Fill(keys, gen, load); }, joined);
+  Lookup result = inflight_.Do(
+      scope.Key() + '\n' + key + '\n' + gen, [&] { return Fill(keys, gen, load); }, joined);
   if (joined) {
     metrics_.Increment("rihla_cache_requests_total", "result=\"coalesced\"");
     result.hit = true;
@@ -386,7 +389,7 @@ Lookup RedisCache::GetOrLoad(const std::string& route, const std::string& key,
   return result;
 }
 
-// The in-process leader for (route, key, gen): takes the cross-instance fill lease, loads and
+// The in-process leader for (scope, key, gen): takes the cross-instance fill lease, loads and
 // stores, or waits for the instance that holds the lease.
 Lookup RedisCache::Fill(const Keys& keys, const std::string& gen, const std::function<std::string()>& load) {
   const std::string lock_key = keys.lock_prefix + gen;
@@ -467,28 +470,28 @@ void RedisCache::ReleaseLease(const Keys& keys, const std::string& gen, const st
   }
 }
 
-void RedisCache::Invalidate(const std::string& route) {
+void RedisCache::Invalidate(const domain::CacheScope& scope) {
   metrics_.Increment("rihla_cache_invalidations_total");
   {
     std::lock_guard lock(state_mu_);
     if (degraded_.load()) {  // re-applied by the recovery thread before Redis is used again
-      AddPendingLocked(route);
+      AddPendingLocked(scope);
       return;
     }
   }
   try {
-    Command({"SET", GenKey(route), RandomHex(16), "EX", std::to_string(gen_ttl_seconds_)}, "invalidate");
+    Command({"SET", GenKey(scope), RandomHex(16), "EX", std::to_string(gen_ttl_seconds_)}, "invalidate");
     return;
   } catch (const RedisFailure&) {
   } catch (const std::exception& e) {
     metrics_.Increment("rihla_cache_redis_errors_total");
     Warn("redis cache invalidate failed; serving from the database", e.what());
   }
-  // Degrade (again, should a recovery have slipped in) and remember the route, atomically: the
+  // Degrade (again, should a recovery have slipped in) and remember the scope, atomically: the
   // recovery thread re-applies it before this instance uses Redis again.
   std::lock_guard lock(state_mu_);
   MarkDegradedLocked();
-  AddPendingLocked(route);
+  AddPendingLocked(scope);
 }
 
 void RedisCache::PurgeAll() {
@@ -496,7 +499,7 @@ void RedisCache::PurgeAll() {
     std::lock_guard lock(state_mu_);
     if (degraded_.load()) {
       purge_pending_ = true;
-      pending_routes_.clear();
+      pending_scopes_.clear();
       return;
     }
   }
@@ -512,7 +515,7 @@ void RedisCache::PurgeAll() {
   std::lock_guard lock(state_mu_);
   MarkDegradedLocked();
   purge_pending_ = true;
-  pending_routes_.clear();
+  pending_scopes_.clear();
 }
 
 }  // namespace rihla::cache

@@ -1,19 +1,20 @@
 #pragma once
 // Redis-backed SearchCache, shared by every instance that uses the same Redis: same semantics as
-// MemoryCache (route generations, stamped entries, check-and-set fills, coalesced misses).
+// MemoryCache (scope generations, stamped entries, check-and-set fills, coalesced misses).
 //
-// Keys (the `{route}` hash tag keeps a route in one Redis Cluster slot, so the multi-key MGET and
-// Lua scripts below are Cluster-legal). Every key is written with a TTL:
+// Keys, all built from domain::CacheScope::Key() in KeyPrefix (the `{scope}` hash tag keeps a
+// scope in one Redis Cluster slot, so the multi-key MGET and Lua scripts below are
+// Cluster-legal). Every key is written with a TTL; for the scope RUH-JED:
 //   fs:{RUH-JED}:gen                      random token, EX max(entry ttl * 10, 1 day)
 //   fs:{RUH-JED}:e:<sha256(key)>          "<gen>\n<body>", PX entry ttl
 //   fs:{RUH-JED}:lock:<sha256(key)>:<gen> random owner token, PX fill_lease
-// (A route that is not [A-Za-z0-9._-]+ is replaced by '#' + a hash of it, so it cannot break the
-// hash tag or collide with another route's keys.)
+// (A scope key that is not [A-Za-z0-9._-]{1,64} is replaced by '#' + a hash of it, so it cannot
+// break the hash tag or collide with another scope's keys.)
 //
 // Hot path, O(1), no KEYS/SCAN/sets:
 //   Peek        MGET gen entry; the entry counts only if it is stamped with the current gen.
 //   GetOrLoad   Peek; on a miss read (or atomically create) the current gen G *before* loading;
-//               coalesce in-process by (route, key, G); across instances one Lua call re-checks the
+//               coalesce in-process by (scope, key, G); across instances one Lua call re-checks the
 //               entry and takes the fill lease (SET lock NX PX). The lease holder loads and stores
 //               with a Lua script that writes the entry only if GET gen == G (so a fill that raced
 //               with an invalidation never becomes visible) and releases its lease. An instance
@@ -39,7 +40,7 @@
 //      happened is just invalidated twice (harmless).
 //   3. A fill that was in flight across the failure does not store while degraded; after the
 //      recovery its gen check fails because the generation was bumped.
-//   4. If more than kMaxPendingRoutes routes are pending, the set is replaced by "purge
+//   4. If more than kMaxPendingScopes routes are pending, the set is replaced by "purge
 //      everything" (SCAN fs:* + UNLINK) on recovery: bounded memory, still correct (an entry is
 //      only valid under its gen key, and a deleted gen is recreated with a fresh random token).
 // Residual risk, inherent to a cache this instance cannot reach: while *this* instance cannot
@@ -81,7 +82,7 @@ struct RedisCacheOptions {
 class RedisCache : public SearchCache {
  public:
   using Options = RedisCacheOptions;
-  static constexpr std::size_t kMaxPendingRoutes = 10000;
+  static constexpr std::size_t kMaxPendingScopes = 10000;
 
   // Throws std::invalid_argument on a bad URL. Does not throw when Redis is unreachable: the
   // cache starts degraded and keeps trying in the background.
@@ -92,17 +93,17 @@ class RedisCache : public SearchCache {
   RedisCache& operator=(const RedisCache&) = delete;
 
   bool PeekIsNonBlocking() const override { return false; }
-  std::optional<std::string> Peek(const std::string& route, const std::string& key) override;
-  Lookup GetOrLoad(const std::string& route, const std::string& key,
+  std::optional<std::string> Peek(const domain::CacheScope& scope, const std::string& key) override;
+  Lookup GetOrLoad(const domain::CacheScope& scope, const std::string& key,
                    const std::function<std::string()>& load) override;
   // Never throws; see "Failed invalidations" above.
-  void Invalidate(const std::string& route) override;
+  void Invalidate(const domain::CacheScope& scope) override;
   // SCAN fs:* + UNLINK in batches (admin only). Never throws; a failed purge is finished by the
   // recovery thread before the cache is used again.
   void PurgeAll() override;
   std::string Status() override;
 
-  void PurgeRoute(const std::string& route) { Invalidate(route); }
+  void PurgeScope(const domain::CacheScope& scope) { Invalidate(scope); }
   // Redis commands sent so far (an EVAL counts as one), including the recovery thread's.
   std::uint64_t commands_sent() const { return client_.commands_sent(); }
 
@@ -120,8 +121,10 @@ class RedisCache : public SearchCache {
   using Conn = RedisClient::Conn;
   using Reply = RedisClient::Reply;
 
-  Keys MakeKeys(const std::string& route, const std::string& key) const;
-  std::string GenKey(const std::string& route) const;
+  // The one place that lays a scope out as Redis keys.
+  static std::string KeyPrefix(const domain::CacheScope& scope);
+  static Keys MakeKeys(const domain::CacheScope& scope, const std::string& key);
+  static std::string GenKey(const domain::CacheScope& scope);
 
   // These throw RedisFailure (internal) after counting/logging the failure and degrading.
   Reply Command(const std::vector<std::string>& args, const char* op);
@@ -137,7 +140,7 @@ class RedisCache : public SearchCache {
 
   void OnRedisError(const char* op, const std::string& error);
   void MarkDegradedLocked();
-  void AddPendingLocked(const std::string& route);
+  void AddPendingLocked(const domain::CacheScope& scope);
   void RecoveryLoop();
   bool TryRecover();
   void Warn(const std::string& msg, const std::string& error);
@@ -156,14 +159,14 @@ class RedisCache : public SearchCache {
   // Degraded state and the recovery thread.
   std::mutex state_mu_;
   std::condition_variable state_cv_;
-  std::set<std::string> pending_routes_;   // guarded by state_mu_: invalidations to re-apply
+  std::set<domain::CacheScope> pending_scopes_;  // guarded by state_mu_: invalidations to re-apply
   bool purge_pending_ = false;             // guarded by state_mu_
   std::chrono::milliseconds backoff_{100};  // guarded by state_mu_
   Clock::time_point next_attempt_{};        // guarded by state_mu_
   bool stop_ = false;                       // guarded by state_mu_
 
-  // In-process single flight; key: route '\n' key '\n' gen.
-  SingleFlight<Lookup> flights_;
+  // In-process single flight; key: scope key '\n' key '\n' gen.
+  SingleFlight<Lookup> inflight_;
 
   std::thread recovery_;
 };

@@ -148,7 +148,7 @@ Result Executor::Run(RequestContext& ctx, const Request& request, const Operatio
       }
       if (!CompleteRecord(tx, claim->id, claim->lease_token, outcome.status, outcome.body)) throw lost_lease();
       TriggerFault(options_.fault, FaultPoint::kBeforeCommit);
-      answer = Result{outcome.status, std::move(outcome.body), false, std::move(outcome.changed_route)};
+      answer = Result{outcome.status, std::move(outcome.body), false, std::move(outcome.changed_scope)};
     });
   } catch (const ApiError& e) {
     if (problem) {

@@ -25,6 +25,7 @@
 #include <string>
 #include <string_view>
 
+#include "domain/cache_scope.hpp"
 #include "observability/fault_point.hpp"
 #include "observability/metrics.hpp"
 #include "observability/request_context.hpp"
@@ -51,14 +52,14 @@ struct Request {
 struct Outcome {
   int status = 200;
   std::string body;
-  std::string changed_route;  // route whose cached searches the operation invalidated, if any
+  std::optional<domain::CacheScope> changed_scope;  // cache scope the operation changed, if any
 };
 
 struct Result {
   int status = 200;
   std::string body;
   bool replayed = false;
-  std::string changed_route;  // set only when this call executed the operation
+  std::optional<domain::CacheScope> changed_scope;  // set only when this call executed the operation
 };
 
 
