@@ -25,24 +25,24 @@
 // Redis failures never fail a search. Any error or timeout counts rihla_cache_redis_errors_total,
 // logs a warning (at most once a second), marks the cache degraded and the call is answered by
 // `load()` without caching. While degraded, no request touches Redis (no added latency): a
-// background thread reconnects with exponential backoff (100 ms doubling to 5 s); Status() says
-// "degraded" until it succeeds.
+// background thread (RedisRecovery) reconnects with exponential backoff (100 ms doubling to
+// 5 s); Status() says "degraded" until it succeeds.
 //
 // Failed invalidations (the freshness promise). An Invalidate that fails (or that is called
-// while degraded) cannot have moved the route's generation on, so entries computed before the
+// while degraded) cannot have moved the scope's generation on, so entries computed before the
 // write may still be in Redis. Handling:
-//   1. The route is added to an in-memory pending set and the cache is degraded, atomically
+//   1. The scope is added to an in-memory pending set and the cache is degraded, atomically
 //      (under one mutex). This instance then serves only from the database.
 //   2. The recovery thread, after reconnecting, re-sends `SET gen <new token>` for every pending
-//      route (and finishes a failed PurgeAll) *before* it clears `degraded`; "pending set empty"
-//      and "clear degraded" are decided under the same mutex as step 1, so an invalidation that
-//      fails during recovery is never lost. A route whose invalidation timed out but actually
-//      happened is just invalidated twice (harmless).
+//      scope (and finishes a failed PurgeAll) *before* it clears `degraded`; "pending set empty"
+//      and "clear degraded" are decided under the same mutex as step 1 (RedisRecovery's), so
+//      an invalidation that fails during recovery is never lost. A scope whose invalidation
+//      timed out but actually happened is just invalidated twice (harmless).
 //   3. A fill that was in flight across the failure does not store while degraded; after the
 //      recovery its gen check fails because the generation was bumped.
-//   4. If more than kMaxPendingScopes routes are pending, the set is replaced by "purge
-//      everything" (SCAN fs:* + UNLINK) on recovery: bounded memory, still correct (an entry is
-//      only valid under its gen key, and a deleted gen is recreated with a fresh random token).
+//   4. If more than RedisRecovery::kMaxPendingScopes scopes are pending, the set is replaced by
+//      "purge everything" (SCAN fs:* + UNLINK) on recovery: bounded memory, still correct (an
+//      entry is only valid under its gen key, and a deleted gen is recreated with a fresh token).
 // Residual risk, inherent to a cache this instance cannot reach: while *this* instance cannot
 // reach Redis but others can, those others may serve entries from before this instance's write
 // until this instance's recovery re-applies the invalidation (Redis reachable again + at most
@@ -50,24 +50,18 @@
 // pending set is in memory). Keep the entry TTL short to bound that window.
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <exception>
-#include <memory>
-#include <mutex>
+#include <functional>
 #include <optional>
-#include <set>
 #include <string>
-#include <thread>
-#include <unordered_map>
 #include <vector>
 
 #include "cache/redis_client.hpp"
+#include "cache/redis_recovery.hpp"
 #include "cache/search_cache.hpp"
 #include "cache/single_flight.hpp"
 #include "observability/logger.hpp"
 #include "observability/metrics.hpp"
-
 
 namespace rihla::cache {
 
@@ -82,7 +76,6 @@ struct RedisCacheOptions {
 class RedisCache : public SearchCache {
  public:
   using Options = RedisCacheOptions;
-  static constexpr std::size_t kMaxPendingScopes = 10000;
 
   // Throws std::invalid_argument on a bad URL. Does not throw when Redis is unreachable: the
   // cache starts degraded and keeps trying in the background.
@@ -108,7 +101,6 @@ class RedisCache : public SearchCache {
   std::uint64_t commands_sent() const { return client_.commands_sent(); }
 
  private:
-  using Clock = std::chrono::steady_clock;
   struct Keys {
     std::string gen;
     std::string entry;
@@ -117,6 +109,12 @@ class RedisCache : public SearchCache {
   struct PeekResult {
     std::optional<std::string> gen;   // current generation, if the key exists
     std::optional<std::string> body;  // entry body, only if stamped with `gen`
+  };
+  // What kLeaseScript found, before loading.
+  enum class LeaseState { kRedisFailed, kOtherInstanceFills, kOurs, kStale };
+  struct Lease {
+    LeaseState state = LeaseState::kRedisFailed;
+    std::optional<std::string> body;  // set when another fill stored the entry meanwhile
   };
   using Conn = RedisClient::Conn;
   using Reply = RedisClient::Reply;
@@ -133,16 +131,20 @@ class RedisCache : public SearchCache {
   Conn Acquire(const char* op);
 
   Lookup Bypass(const std::function<std::string()>& load);
+  // The in-process leader of (scope, key, gen): TakeLease, then WaitForFill or LoadAndStore.
   Lookup Fill(const Keys& keys, const std::string& gen, const std::function<std::string()>& load);
+  Lease TakeLease(const Keys& keys, const std::string& gen, const std::string& token);
+  std::optional<std::string> WaitForFill(const Keys& keys, const std::string& gen);
+  Lookup LoadAndStore(const Keys& keys, const std::string& gen, const std::string& token,
+                      const std::function<std::string()>& load);
   void ReleaseLease(const Keys& keys, const std::string& gen, const std::string& token);
 
   bool ScanUnlink(Conn& conn, std::string& error);
 
   void OnRedisError(const char* op, const std::string& error);
-  void MarkDegradedLocked();
-  void AddPendingLocked(const domain::CacheScope& scope);
-  void RecoveryLoop();
+  // RedisRecovery's attempt: reconnect, re-apply pending invalidations / purge.
   bool TryRecover();
+  bool Reapply(Conn& conn, const RedisRecovery::Pending& work, std::string& error);
   void Warn(const std::string& msg, const std::string& error);
 
   RedisClient client_;
@@ -152,23 +154,13 @@ class RedisCache : public SearchCache {
   const std::int64_t gen_ttl_seconds_;
   const Options opts_;
 
-  std::atomic<bool> degraded_{false};
   std::atomic<std::int64_t> last_warn_ms_{0};
-
-
-  // Degraded state and the recovery thread.
-  std::mutex state_mu_;
-  std::condition_variable state_cv_;
-  std::set<domain::CacheScope> pending_scopes_;  // guarded by state_mu_: invalidations to re-apply
-  bool purge_pending_ = false;             // guarded by state_mu_
-  std::chrono::milliseconds backoff_{100};  // guarded by state_mu_
-  Clock::time_point next_attempt_{};        // guarded by state_mu_
-  bool stop_ = false;                       // guarded by state_mu_
 
   // In-process single flight; key: scope key '\n' key '\n' gen.
   SingleFlight<Lookup> inflight_;
 
-  std::thread recovery_;
+  // Last member: its thread calls TryRecover, so it stops before the members above go.
+  RedisRecovery recovery_;
 };
 
 }  // namespace rihla::cache
