@@ -1,13 +1,11 @@
-// RedisCache against a real Redis: set RIHLA_TEST_REDIS_URL (scripts/services.sh start DIR redis),
-// otherwise the tests that need one are skipped.
+// RedisCache (the component, without a server process) against a real Redis: set
+// RIHLA_TEST_REDIS_URL (scripts/services.sh start DIR redis), otherwise these tests are skipped.
+// They do not use a database, so they run once, under the sqlite prefix. The tests that need no
+// Redis are in unit/redis_cache_offline_test.cpp.
 #include "cache/redis_cache.hpp"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <hiredis/hiredis.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -24,6 +22,7 @@
 #include "observability/logger.hpp"
 #include "observability/metrics.hpp"
 #include "security/crypto.hpp"
+#include "support/server_process.hpp"
 
 namespace rihla::cache {
 namespace {
@@ -35,20 +34,6 @@ std::string EnvOrEmpty(const char* name) {
   return value != nullptr ? value : "";
 }
 
-// A TCP port on 127.0.0.1 nothing listens on.
-int ClosedPort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  socklen_t len = sizeof addr;
-  EXPECT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 // The scope whose Key() is `route` ("T1a2b-JED"): the key strings the tests read back are
 // then exactly the layout before CacheScope existed (fs:{T1a2b-JED}:...).
 domain::CacheScope S(const std::string& route) {
@@ -56,13 +41,12 @@ domain::CacheScope S(const std::string& route) {
   return domain::CacheScope{route.substr(0, dash), route.substr(dash + 1)};
 }
 
-const domain::CacheScope kRuhJed{"RUH", "JED"};
-
-class RedisCacheTest : public ::testing::Test {
+class RedisSearchCache : public ::testing::Test {
  protected:
   void SetUp() override {
     url_ = EnvOrEmpty("RIHLA_TEST_REDIS_URL");
     if (url_.empty()) GTEST_SKIP() << "RIHLA_TEST_REDIS_URL is not set";
+    if (test::Backend() != "sqlite") GTEST_SKIP() << "database-independent: runs under the sqlite prefix only";
     RedisUrl parsed = ParseRedisUrl(url_);
     timeval tv{5, 0};
     admin_ = redisConnectWithTimeout(parsed.host.c_str(), parsed.port, tv);
@@ -147,7 +131,7 @@ class RedisCacheTest : public ::testing::Test {
   Logger logger_{LogLevel::kWarn, stderr};
 };
 
-TEST_F(RedisCacheTest, MissThenHit) {
+TEST_F(RedisSearchCache, MissThenHit) {
   auto cache = Make();
   EXPECT_EQ(cache->Status(), "ok");
   EXPECT_FALSE(cache->PeekIsNonBlocking());
@@ -172,7 +156,18 @@ TEST_F(RedisCacheTest, MissThenHit) {
   EXPECT_EQ(cache->Peek(S(route_), "k2").value_or("missing"), "");
 }
 
-TEST_F(RedisCacheTest, InvalidateMakesNextLookupMissOnEveryInstance) {
+// The layout other instances (and operators) rely on: fs:{<scope key>}:gen and :e:<sha256(key)>.
+TEST_F(RedisSearchCache, KeyLayoutIsTheSharedOne) {
+  auto cache = Make();
+  cache->GetOrLoad(S(route_), "k", [] { return std::string("v"); });
+  std::vector<std::string> keys = ScanKeys("fs:{" + route_ + "}:*");
+  std::set<std::string> got(keys.begin(), keys.end());
+  EXPECT_EQ(got, (std::set<std::string>{"fs:{" + route_ + "}:gen", "fs:{" + route_ + "}:e:" + Sha256Hex("k")}));
+  const std::string gen = Get("fs:{" + route_ + "}:gen");
+  EXPECT_EQ(Get("fs:{" + route_ + "}:e:" + Sha256Hex("k")), gen + "\nv");
+}
+
+TEST_F(RedisSearchCache, InvalidateMakesNextLookupMissOnEveryInstance) {
   auto a = Make();
   auto b = Make();  // another server instance sharing the Redis
   EXPECT_EQ(a->GetOrLoad(S(route_), "k", [] { return std::string("v1"); }).body, "v1");
@@ -196,7 +191,7 @@ TEST_F(RedisCacheTest, InvalidateMakesNextLookupMissOnEveryInstance) {
   EXPECT_FALSE(a->Peek(S(route_), "k").has_value());
 }
 
-TEST_F(RedisCacheTest, FillThatRacedWithInvalidationIsNotStored) {
+TEST_F(RedisSearchCache, FillThatRacedWithInvalidationIsNotStored) {
   auto cache = Make();
   Lookup stale = cache->GetOrLoad(S(route_), "k", [&] {
     cache->Invalidate(S(route_));  // a write committed and invalidated while this load was reading
@@ -215,7 +210,7 @@ TEST_F(RedisCacheTest, FillThatRacedWithInvalidationIsNotStored) {
   EXPECT_EQ(cache->GetOrLoad(S(route_), "k", [] { return std::string("never"); }).body, "new");
 }
 
-TEST_F(RedisCacheTest, ConcurrentColdMissesLoadOnce) {
+TEST_F(RedisSearchCache, ConcurrentColdMissesLoadOnce) {
   auto cache = Make();
   constexpr int kThreads = 50;
   std::atomic<int> calls{0};
@@ -241,7 +236,7 @@ TEST_F(RedisCacheTest, ConcurrentColdMissesLoadOnce) {
   EXPECT_EQ(cache->Peek(S(route_), "cold").value_or(""), bodies[0]);
 }
 
-TEST_F(RedisCacheTest, ConcurrentColdMissesAcrossInstancesLoadOnce) {
+TEST_F(RedisSearchCache, ConcurrentColdMissesAcrossInstancesLoadOnce) {
   auto a = Make();
   auto b = Make();
   constexpr int kThreads = 20;
@@ -268,7 +263,7 @@ TEST_F(RedisCacheTest, ConcurrentColdMissesAcrossInstancesLoadOnce) {
   for (const std::string& body : bodies) EXPECT_EQ(body, bodies[0]);
 }
 
-TEST_F(RedisCacheTest, LoadErrorPropagatesAndReleasesTheLease) {
+TEST_F(RedisSearchCache, LoadErrorPropagatesAndReleasesTheLease) {
   auto cache = Make();
   EXPECT_THROW(cache->GetOrLoad(S(route_), "k", []() -> std::string { throw std::runtime_error("db down"); }),
                std::runtime_error);
@@ -282,7 +277,7 @@ TEST_F(RedisCacheTest, LoadErrorPropagatesAndReleasesTheLease) {
   EXPECT_TRUE(cache->GetOrLoad(S(route_), "k", [] { return std::string("x"); }).hit);
 }
 
-TEST_F(RedisCacheTest, InvalidationCostDoesNotDependOnEntryCount) {
+TEST_F(RedisSearchCache, InvalidationCostDoesNotDependOnEntryCount) {
   auto cache = Make();
   const std::string small = route_ + "S";
   const std::string large = route_ + "L";
@@ -303,7 +298,7 @@ TEST_F(RedisCacheTest, InvalidationCostDoesNotDependOnEntryCount) {
   for (int i = 0; i < 10; ++i) ASSERT_FALSE(cache->Peek(S(small), "k" + std::to_string(i)).has_value()) << i;
 }
 
-TEST_F(RedisCacheTest, EveryKeyHasATtlAfterChurn) {
+TEST_F(RedisSearchCache, EveryKeyHasATtlAfterChurn) {
   auto a = Make();
   auto b = Make();
   std::vector<std::thread> threads;
@@ -345,7 +340,7 @@ TEST_F(RedisCacheTest, EveryKeyHasATtlAfterChurn) {
   EXPECT_GT(Pttl("fs:{" + route_ + "0}:gen"), 23LL * 60 * 60 * 1000);  // generations: >= 1 day
 }
 
-TEST_F(RedisCacheTest, PurgeAllRemovesEveryCacheKey) {
+TEST_F(RedisSearchCache, PurgeAllRemovesEveryCacheKey) {
   auto cache = Make();
   for (int r = 0; r < 3; ++r) {
     for (int i = 0; i < 20; ++i) {
@@ -367,7 +362,7 @@ TEST_F(RedisCacheTest, PurgeAllRemovesEveryCacheKey) {
 // An invalidation that fails (here: Redis refuses writes) degrades this instance, which then
 // serves from the database; on recovery it re-applies the invalidation before using Redis
 // again, so no instance keeps serving the pre-write entry.
-TEST_F(RedisCacheTest, FailedInvalidationIsReappliedOnRecovery) {
+TEST_F(RedisSearchCache, FailedInvalidationIsReappliedOnRecovery) {
   auto a = Make();
   auto b = Make();
   EXPECT_EQ(a->GetOrLoad(S(route_), "k", [] { return std::string("old"); }).body, "old");
@@ -420,7 +415,7 @@ TEST_F(RedisCacheTest, FailedInvalidationIsReappliedOnRecovery) {
 }
 
 // Redis stops and comes back: searches never fail, and the cache reconnects by itself.
-TEST_F(RedisCacheTest, SurvivesRedisRestart) {
+TEST_F(RedisSearchCache, SurvivesRedisRestart) {
   const std::string stop = EnvOrEmpty("RIHLA_TEST_REDIS_STOP_CMD");
   const std::string start = EnvOrEmpty("RIHLA_TEST_REDIS_START_CMD");
   if (stop.empty() || start.empty()) GTEST_SKIP() << "RIHLA_TEST_REDIS_STOP_CMD/START_CMD not set";
@@ -440,53 +435,6 @@ TEST_F(RedisCacheTest, SurvivesRedisRestart) {
   ASSERT_TRUE(WaitForStatus(*cache, "ok", 15s));
   EXPECT_EQ(cache->GetOrLoad(S(route_), "k", [] { return std::string("v2"); }).body, "v2");
   EXPECT_TRUE(cache->GetOrLoad(S(route_), "k", [] { return std::string("v3"); }).hit);
-}
-
-TEST(RedisCacheDown, UnreachableRedisServesFromLoad) {
-  Metrics metrics;
-  Logger logger(LogLevel::kError, stderr);
-  RedisCache cache("redis://127.0.0.1:" + std::to_string(ClosedPort()), metrics, logger, 60s);
-  EXPECT_EQ(cache.Status(), "degraded");
-  auto started = std::chrono::steady_clock::now();
-  for (int i = 0; i < 3; ++i) {
-    Lookup r;
-    EXPECT_NO_THROW(r = cache.GetOrLoad(kRuhJed, "k", [] { return std::string("from-db"); }));
-    EXPECT_EQ(r.body, "from-db");
-    EXPECT_FALSE(r.hit);
-  }
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 100ms);  // no Redis round trips while degraded
-  EXPECT_FALSE(cache.Peek(kRuhJed, "k").has_value());
-  EXPECT_NO_THROW(cache.Invalidate(kRuhJed));
-  EXPECT_NO_THROW(cache.PurgeAll());
-  EXPECT_THROW(cache.GetOrLoad(kRuhJed, "k", []() -> std::string { throw std::runtime_error("db"); }),
-               std::runtime_error);
-  std::this_thread::sleep_for(350ms);  // reconnect attempts fail too
-  EXPECT_EQ(cache.Status(), "degraded");
-  EXPECT_NE(metrics.Render().find("rihla_cache_redis_errors_total"), std::string::npos);
-}
-
-TEST(RedisCacheUrl, ParsesAndRejects) {
-  RedisUrl u = ParseRedisUrl("redis://127.0.0.1:6380");
-  EXPECT_EQ(u.host, "127.0.0.1");
-  EXPECT_EQ(u.port, 6380);
-  EXPECT_EQ(u.db, 0);
-  u = ParseRedisUrl("redis://cache.internal/3");
-  EXPECT_EQ(u.host, "cache.internal");
-  EXPECT_EQ(u.port, 6379);
-  EXPECT_EQ(u.db, 3);
-  u = ParseRedisUrl("redis://:s%40cret@[::1]:7000/");
-  EXPECT_EQ(u.host, "::1");
-  EXPECT_EQ(u.port, 7000);
-  EXPECT_EQ(u.password, "s@cret");
-  EXPECT_EQ(u.user, "");
-  for (const char* bad : {"", "127.0.0.1:6379", "http://h:1", "rediss://h:1", "redis://", "redis://:6379",
-                          "redis://h:0", "redis://h:70000", "redis://h:abc", "redis://h:1/x", "redis://h:1/1/2",
-                          "redis://h:1?db=1", "redis://user@h:1", "redis://[::1:1"}) {
-    EXPECT_THROW(ParseRedisUrl(bad), std::invalid_argument) << bad;
-  }
-  Metrics metrics;
-  Logger logger(LogLevel::kError, stderr);
-  EXPECT_THROW(RedisCache("localhost:6379", metrics, logger, 60s), std::invalid_argument);
 }
 
 }  // namespace
