@@ -9,6 +9,7 @@
 
 #include "cache/memory_cache.hpp"
 #include "cache/redis_cache.hpp"
+#include "domain/cache_scope.hpp"
 #include "domain/search.hpp"
 #include "domain/time.hpp"
 #include "handlers/idempotent_response.hpp"
@@ -89,7 +90,7 @@ RequestContext JobContext(Logger& logger, const char* job) {
   ctx.logger = &logger;
   ctx.correlation_id = std::string("job-") + job + "-" + NewUuidV4();
   ctx.method = "JOB";
-  ctx.route = job;
+  ctx.route_template = job;
   return ctx;
 }
 
@@ -254,7 +255,9 @@ int PurgeCache(const Config& config, const std::string& route, bool all) {
     if (all) {
       cache.PurgeAll();
     } else {
-      cache.PurgeRoute(domain::ToUpper(route));
+      auto scope = domain::CacheScope::ParseRoute(route);
+      if (!scope) throw std::invalid_argument("--route must be FROM-TO, two IATA airport codes");
+      cache.PurgeScope(*scope);
     }
     if (cache.Status() != "ok") throw std::runtime_error("the purge failed");
     LogEvent(logger, LogLevel::kInfo, "cache purged", {{"route", all ? "*" : domain::ToUpper(route)}});

@@ -1,31 +1,69 @@
 #include "cache/memory_cache.hpp"
 
+#include <algorithm>
+#include <mutex>
+
 namespace rihla::cache {
 
-MemoryCache::MemoryCache(Metrics& metrics, std::chrono::milliseconds ttl, std::size_t max_entries)
+// No stale fill, with bounded generation state.
+//
+// A scope's generation is drawn from next_generation_, which only ever increases, so no two
+// generations handed out by this cache are equal. A fill stores its entry only if the scope's
+// generation is still the one it read before its load began, and an entry is served only while
+// it carries the scope's current generation; Invalidate moves the generation on.
+//
+// A scope's state is dropped once nothing refers to it: no entry of it remains and no GetOrLoad
+// is between reading its generation and storing (both hold a ref). That is safe:
+//   - nothing can be served from it (it has no entries), and Invalidate of a scope without state
+//     has nothing to hide;
+//   - a later read recreates the state with a fresh generation, greater than every one handed
+//     out before, so a stamp taken from the dropped state could never equal it and a fill
+//     carrying such a stamp would be refused, exactly as if the state had been kept and bumped.
+//     (The ref a fill holds keeps its state alive, so that does not even arise: the ref exists to
+//     keep ScopeRef pointers valid and to not refuse fills needlessly, not for correctness.)
+
+MemoryCache::MemoryCache(Metrics& metrics, std::chrono::milliseconds ttl, std::size_t max_entries, Now now)
     : hits_(metrics.Family(metric::kCacheRequests).WithLabels("hit")),
       misses_(metrics.Family(metric::kCacheRequests).WithLabels("miss")),
       coalesced_(metrics.Family(metric::kCacheRequests).WithLabels("coalesced")),
       invalidations_(metrics.Family(metric::kCacheInvalidations).WithLabels()),
       ttl_(ttl),
-      max_entries_(max_entries) {}
-
-std::uint64_t MemoryCache::GenerationLocked(const std::string& route) {
-  auto [it, inserted] = generations_.try_emplace(route, 0);
-  if (inserted) it->second = next_generation_++;
-  return it->second;
+      max_entries_(std::max<std::size_t>(max_entries, 1)),
+      now_(std::move(now)) {
+  ring_.reserve(std::min<std::size_t>(max_entries_, 1 << 16));
 }
 
-std::optional<std::string> MemoryCache::Peek(const std::string& route, const std::string& key) {
-  std::string full = route + '\n' + key;
+std::string MemoryCache::EntryKey(const domain::CacheScope& scope, const std::string& key) {
+  return scope.Key() + '\n' + key;
+}
+
+bool MemoryCache::ServableLocked(const Entry& e, Clock::time_point now) {
+  return e.generation == e.scope->second.generation && e.expires > now;
+}
+
+MemoryCache::ScopeRef MemoryCache::PinScopeLocked(const std::string& scope_key) {
+  auto [it, inserted] = scopes_.try_emplace(scope_key);
+  if (inserted) it->second.generation = next_generation_++;
+  ++it->second.refs;
+  return &*it;
+}
+
+void MemoryCache::UnpinScopeLocked(ScopeRef scope) {
+  if (--scope->second.refs == 0) scopes_.erase(scopes_.find(scope->first));
+}
+
+std::optional<std::string> MemoryCache::Peek(const domain::CacheScope& scope, const std::string& key) {
+  const std::string full = EntryKey(scope, key);
+  const Clock::time_point now = now_();
   std::shared_ptr<const std::string> body;
   {
     std::shared_lock lock(mu_);
     auto e = entries_.find(full);
-    if (e == entries_.end()) return std::nullopt;
-    auto g = generations_.find(route);
-    if (g == generations_.end() || e->second.generation != g->second || e->second.expires <= Clock::now()) {
-      return std::nullopt;
+    if (e == entries_.end() || !ServableLocked(e->second, now)) return std::nullopt;
+    // Only the CLOCK bit is written under the shared lock; skip the store when already set so
+    // hot entries do not bounce a cache line between the I/O threads.
+    if (!e->second.referenced.load(std::memory_order_relaxed)) {
+      e->second.referenced.store(true, std::memory_order_relaxed);
     }
     body = e->second.body;
   }
@@ -33,28 +71,45 @@ std::optional<std::string> MemoryCache::Peek(const std::string& route, const std
   return *body;
 }
 
-Lookup MemoryCache::GetOrLoad(const std::string& route, const std::string& key,
+Lookup MemoryCache::GetOrLoad(const domain::CacheScope& scope, const std::string& key,
                               const std::function<std::string()>& load) {
-  if (auto body = Peek(route, key)) return Lookup{std::move(*body), true};
-  std::string full = route + '\n' + key;
+  if (auto body = Peek(scope, key)) return Lookup{std::move(*body), true};
+  const std::string full = EntryKey(scope, key);
+  ScopeRef state = nullptr;
   std::uint64_t generation = 0;
   {
     std::lock_guard lock(mu_);
-    generation = GenerationLocked(route);  // read before the load starts
+    state = PinScopeLocked(scope.Key());
+    generation = state->second.generation;  // read before the load starts
   }
+  struct Unpin {  // however the call ends
+    MemoryCache& cache;
+    ScopeRef state;
+    ~Unpin() {
+      std::lock_guard lock(cache.mu_);
+      cache.UnpinScopeLocked(state);
+    }
+  } unpin{*this, state};
   bool joined = false;
-  Lookup result = flights_.Do(
+  Lookup result = inflight_.Do(
       full + '\n' + std::to_string(generation),
       [&] {
+        {
+          // A fill of this generation may have finished between our Peek and our Do (it left
+          // the single-flight table when it ended): serve its entry, so one key and generation
+          // is loaded once. Redis does the same in its lease script.
+          std::shared_lock lock(mu_);
+          auto e = entries_.find(full);
+          if (e != entries_.end() && e->second.generation == generation && ServableLocked(e->second, now_())) {
+            hits_.Increment();
+            return Lookup{*e->second.body, true};
+          }
+        }
         misses_.Increment();
         auto body = std::make_shared<const std::string>(load());
         std::lock_guard lock(mu_);
         // Store only if no invalidation happened since the load began.
-        if (generations_[route] == generation) {
-          auto now = Clock::now();
-          if (entries_.size() >= max_entries_) EvictLocked(now);
-          entries_[full] = Entry{body, generation, now + ttl_};
-        }
+        if (state->second.generation == generation) StoreLocked(full, state, body, generation, now_());
         return Lookup{*body, false};
       },
       joined);
@@ -65,36 +120,76 @@ Lookup MemoryCache::GetOrLoad(const std::string& route, const std::string& key,
   return result;
 }
 
-void MemoryCache::Invalidate(const std::string& route) {
+void MemoryCache::StoreLocked(const std::string& entry_key, ScopeRef scope, std::shared_ptr<const std::string> body,
+                              std::uint64_t generation, Clock::time_point now) {
+  if (auto it = entries_.find(entry_key); it != entries_.end()) {
+    // A superseded or expired entry of the same search: same scope, so its ref carries over.
+    Entry& e = it->second;
+    e.body = std::move(body);
+    e.generation = generation;
+    e.expires = now + ttl_;
+    return;
+  }
+  std::size_t slot = entries_.size() >= max_entries_ ? EvictOneLocked(now) : ring_.size();
+  auto [it, inserted] = entries_.try_emplace(entry_key);
+  Entry& e = it->second;
+  e.scope = scope;
+  ++scope->second.refs;
+  e.body = std::move(body);
+  e.generation = generation;
+  e.expires = now + ttl_;
+  if (slot == ring_.size()) ring_.push_back(&*it);
+  else ring_[slot] = &*it;
+}
+
+// CLOCK: at most two turns of the hand, since every entry it passes loses its bit and no reader
+// can set one meanwhile (this runs under the exclusive lock). Amortised O(1): each extra step
+// consumes a bit that a hit set.
+std::size_t MemoryCache::EvictOneLocked(Clock::time_point now) {
+  for (;;) {
+    if (hand_ >= ring_.size()) hand_ = 0;
+    std::size_t slot = hand_++;
+    EntryRef victim = ring_[slot];
+    Entry& e = victim->second;
+    bool second_chance = ServableLocked(e, now) && e.referenced.exchange(false, std::memory_order_relaxed);
+    if (second_chance) continue;
+    RemoveLocked(victim);
+    return slot;
+  }
+}
+
+void MemoryCache::RemoveLocked(EntryRef entry) {
+  ScopeRef scope = entry->second.scope;
+  entries_.erase(entries_.find(entry->first));
+  UnpinScopeLocked(scope);
+}
+
+void MemoryCache::Invalidate(const domain::CacheScope& scope) {
   {
     std::lock_guard lock(mu_);
-    generations_[route] = next_generation_++;
+    // A scope without state has no entry to hide and no fill in flight (see the top of the file).
+    if (auto it = scopes_.find(scope.Key()); it != scopes_.end()) it->second.generation = next_generation_++;
   }
   invalidations_.Increment();
 }
 
 void MemoryCache::PurgeAll() {
   std::lock_guard lock(mu_);
-  entries_.clear();
-  for (auto& [route, gen] : generations_) gen = next_generation_++;
+  for (EntryRef entry : ring_) RemoveLocked(entry);
+  ring_.clear();
+  hand_ = 0;
+  // What is left is pinned by fills in flight: refuse them.
+  for (auto& [scope, state] : scopes_) state.generation = next_generation_++;
 }
 
 std::size_t MemoryCache::size() const {
-  std::lock_guard lock(mu_);
+  std::shared_lock lock(mu_);
   return entries_.size();
 }
 
-// Drops expired and superseded entries; if still full, drops everything (bounded memory).
-// Amortized: runs only when the map reaches max_entries.
-void MemoryCache::EvictLocked(Clock::time_point now) {
-  for (auto it = entries_.begin(); it != entries_.end();) {
-    std::string_view full = it->first;
-    std::string route(full.substr(0, full.find('\n')));
-    auto g = generations_.find(route);
-    bool stale = g == generations_.end() || g->second != it->second.generation || it->second.expires <= now;
-    it = stale ? entries_.erase(it) : std::next(it);
-  }
-  if (entries_.size() >= max_entries_) entries_.clear();
+std::size_t MemoryCache::scopes() const {
+  std::shared_lock lock(mu_);
+  return scopes_.size();
 }
 
 }  // namespace rihla::cache

@@ -1,13 +1,23 @@
 #pragma once
-// In-process SearchCache (the default): one process, no Redis. Thread-safe; Peek holds a mutex
-// for a map lookup only, so it is fit for I/O threads.
+// In-process SearchCache (the default): one process, no Redis. Thread-safe; Peek takes a shared
+// lock for a map lookup and sets one atomic bit, so it is fit for I/O threads.
+//
+// Bounded memory:
+//   - at most max_entries entries. A fill into a full cache evicts one cold entry, chosen by
+//     CLOCK (second chance): the hand skips, and clears, entries read since it last passed them,
+//     and evicts the first stale (superseded or expired) or unread one. The cache is never
+//     flushed as a whole, so a flood of one-off searches cannot turn popular searches into misses.
+//   - generation state only for scopes that still have an entry or a fill in flight, so at most
+//     max_entries + (concurrent misses) scopes, however many distinct scopes were ever seen.
+#include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <exception>
+#include <cstdint>
+#include <functional>
 #include <memory>
-#include <mutex>
 #include <shared_mutex>
+#include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "cache/search_cache.hpp"
 #include "cache/single_flight.hpp"
@@ -17,27 +27,48 @@ namespace rihla::cache {
 
 class MemoryCache : public SearchCache {
  public:
-  MemoryCache(Metrics& metrics, std::chrono::milliseconds ttl, std::size_t max_entries);
+  using Clock = std::chrono::steady_clock;
+  using Now = std::function<Clock::time_point()>;
+
+  // max_entries >= 1 (0 counts as 1). `now` reads the clock for TTL expiry (tests inject one).
+  MemoryCache(Metrics& metrics, std::chrono::milliseconds ttl, std::size_t max_entries, Now now = Clock::now);
 
   bool PeekIsNonBlocking() const override { return true; }
-  std::optional<std::string> Peek(const std::string& route, const std::string& key) override;
-  Lookup GetOrLoad(const std::string& route, const std::string& key,
+  std::optional<std::string> Peek(const domain::CacheScope& scope, const std::string& key) override;
+  Lookup GetOrLoad(const domain::CacheScope& scope, const std::string& key,
                    const std::function<std::string()>& load) override;
-  void Invalidate(const std::string& route) override;
+  void Invalidate(const domain::CacheScope& scope) override;
   void PurgeAll() override;
   std::string Status() override { return "ok"; }
 
-  std::size_t size() const;
+  std::size_t size() const;    // entries held, <= max_entries
+  std::size_t scopes() const;  // scopes with generation state
 
  private:
-  using Clock = std::chrono::steady_clock;
-  struct Entry {
-    std::shared_ptr<const std::string> body;
-    std::uint64_t generation;
-    Clock::time_point expires;
+  struct ScopeState {
+    std::uint64_t generation = 0;
+    std::size_t refs = 0;  // entries of the scope + GetOrLoad calls past their Peek; dropped at 0
   };
-  std::uint64_t GenerationLocked(const std::string& route);
-  void EvictLocked(Clock::time_point now);
+  using Scopes = std::unordered_map<std::string, ScopeState>;  // key: CacheScope::Key()
+  using ScopeRef = Scopes::value_type*;  // stable: unordered_map nodes never move
+  struct Entry {
+    ScopeRef scope = nullptr;  // the entry's scope; holds one of its refs
+    std::shared_ptr<const std::string> body;
+    std::uint64_t generation = 0;
+    Clock::time_point expires;
+    std::atomic<bool> referenced{false};  // CLOCK bit: read since the hand last passed; set under a shared lock
+  };
+  using Entries = std::unordered_map<std::string, Entry>;  // key: scope key '\n' search key
+  using EntryRef = Entries::value_type*;
+
+  static std::string EntryKey(const domain::CacheScope& scope, const std::string& key);
+  static bool ServableLocked(const Entry& e, Clock::time_point now);
+  ScopeRef PinScopeLocked(const std::string& scope_key);
+  void UnpinScopeLocked(ScopeRef scope);
+  void StoreLocked(const std::string& entry_key, ScopeRef scope, std::shared_ptr<const std::string> body,
+                   std::uint64_t generation, Clock::time_point now);
+  std::size_t EvictOneLocked(Clock::time_point now);  // returns the freed ring slot
+  void RemoveLocked(EntryRef entry);
 
   const Counter hits_;
   const Counter misses_;
@@ -45,12 +76,15 @@ class MemoryCache : public SearchCache {
   const Counter invalidations_;
   const std::chrono::milliseconds ttl_;
   const std::size_t max_entries_;
+  const Now now_;
   // Readers (Peek, on every cached search from both I/O threads) share the lock.
   mutable std::shared_mutex mu_;
-  std::unordered_map<std::string, std::uint64_t> generations_;        // guarded by mu_
-  std::unordered_map<std::string, Entry> entries_;                     // key: route '\n' key; guarded by mu_
-  std::uint64_t next_generation_ = 1;                                  // guarded by mu_
-  SingleFlight<Lookup> flights_;  // concurrent misses of one key in one generation: one load
+  Scopes scopes_;                       // guarded by mu_
+  Entries entries_;                     // guarded by mu_
+  std::vector<EntryRef> ring_;          // guarded by mu_: CLOCK order, one slot per entry
+  std::size_t hand_ = 0;                // guarded by mu_: next slot the CLOCK hand looks at
+  std::uint64_t next_generation_ = 1;   // guarded by mu_: only ever increases
+  SingleFlight<Lookup> inflight_;  // concurrent misses of one key in one generation: one load
 };
 
 }  // namespace rihla::cache

@@ -8,6 +8,7 @@
 #include <csignal>
 #include <stdexcept>
 #include <string_view>
+#include <thread>
 #include <utility>
 
 #include "security/crypto.hpp"
@@ -17,17 +18,16 @@ namespace rihla::cache {
 namespace {
 
 using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
 
 // Thrown by the helpers below after the failure was counted, logged and the cache degraded;
 // never escapes a public method.
 struct RedisFailure {};
 
-constexpr milliseconds kFirstBackoff{100};
-constexpr milliseconds kMaxBackoff{5000};
 constexpr milliseconds kPollInterval{10};
 constexpr std::size_t kUnlinkBatch = 1000;
 
-// Current generation of a route, created (atomically, with a TTL) if missing.
+// Current generation of a scope, created (atomically, with a TTL) if missing.
 // KEYS: gen. ARGV: new token, gen ttl (s).
 constexpr const char* kGenScript = R"lua(
 local g = redis.call('GET', KEYS[1])
@@ -37,7 +37,7 @@ return ARGV[1]
 )lua";
 
 // Before loading: {3} the generation moved on (do not cache), {2, entry} someone stored the entry
-// meanwhile, {1} we hold the fill lease, {0} another instance holds it.
+// meanwhile, {1} we hold the fill lease, {0} another instance holds it (see LeaseCode).
 // KEYS: gen, entry, lock. ARGV: generation G, lease token, lease (ms).
 constexpr const char* kLeaseScript = R"lua(
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {3} end
@@ -48,7 +48,7 @@ if redis.call('SET', KEYS[3], ARGV[2], 'NX', 'PX', ARGV[3]) then return {1} end
 return {0}
 )lua";
 
-// Stores the entry only if the route's generation is still G, then releases our lease.
+// Stores the entry only if the scope's generation is still G, then releases our lease.
 // KEYS: gen, entry, lock. ARGV: G, "<G>\n<body>", ttl (ms), lease token.
 constexpr const char* kStoreScript = R"lua(
 local stored = 0
@@ -74,12 +74,16 @@ std::optional<std::string> BodyIfCurrent(std::string_view value, std::string_vie
   return std::string(value.substr(gen.size() + 1));
 }
 
-// A route usable inside a `{...}` hash tag, or '#' + a hash of it.
-std::string RouteTag(const std::string& route) {
-  bool plain = !route.empty() && route.size() <= 64 && std::all_of(route.begin(), route.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
-  });
-  return plain ? route : "#" + Sha256Hex(route).substr(0, 32);
+// kLeaseScript's first reply element.
+enum LeaseCode : long long { kLeaseOther = 0, kLeaseOurs = 1, kLeaseStored = 2, kLeaseStale = 3 };
+
+// A scope key usable inside a `{...}` hash tag, or '#' + a hash of it.
+std::string HashTag(const std::string& scope_key) {
+  bool plain = !scope_key.empty() && scope_key.size() <= 64 &&
+               std::all_of(scope_key.begin(), scope_key.end(), [](char c) {
+                 return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+               });
+  return plain ? scope_key : "#" + Sha256Hex(scope_key).substr(0, 32);
 }
 
 std::int64_t NowMs() {
@@ -115,30 +119,24 @@ RedisCache::RedisCache(std::string url, Metrics& metrics, Logger& logger, std::c
   } else {
     redis_errors_.Increment();
     Warn("redis cache unreachable at start-up; serving from the database", error);
-    std::lock_guard lock(state_mu_);
-    MarkDegradedLocked();
+    recovery_.MarkDegraded();
   }
-  recovery_ = std::thread([this] { RecoveryLoop(); });
+  recovery_.Start([this] { return TryRecover(); });
 }
 
-RedisCache::~RedisCache() {
-  {
-    std::lock_guard lock(state_mu_);
-    stop_ = true;
-  }
-  state_cv_.notify_all();
-  if (recovery_.joinable()) recovery_.join();
-}
+RedisCache::~RedisCache() { recovery_.Stop(); }
 
-std::string RedisCache::Status() { return degraded_.load() ? "degraded" : "ok"; }
+std::string RedisCache::Status() { return recovery_.degraded() ? "degraded" : "ok"; }
 
 // ---------------------------------------------------------------------------------------------
 // Keys
 
-std::string RedisCache::GenKey(const std::string& route) const { return "fs:{" + RouteTag(route) + "}:gen"; }
+std::string RedisCache::KeyPrefix(const domain::CacheScope& scope) { return "fs:{" + HashTag(scope.Key()) + "}:"; }
 
-RedisCache::Keys RedisCache::MakeKeys(const std::string& route, const std::string& key) const {
-  std::string base = "fs:{" + RouteTag(route) + "}:";
+std::string RedisCache::GenKey(const domain::CacheScope& scope) { return KeyPrefix(scope) + "gen"; }
+
+RedisCache::Keys RedisCache::MakeKeys(const domain::CacheScope& scope, const std::string& key) {
+  std::string base = KeyPrefix(scope);
   std::string hash = Sha256Hex(key);
   return Keys{base + "gen", base + "e:" + hash, base + "lock:" + hash + ":"};
 }
@@ -187,53 +185,12 @@ void RedisCache::Warn(const std::string& msg, const std::string& error) {
 void RedisCache::OnRedisError(const char* op, const std::string& error) {
   redis_errors_.Increment();
   Warn(std::string("redis cache ") + op + " failed; serving from the database", error);
-  {
-    std::lock_guard lock(state_mu_);
-    MarkDegradedLocked();
-  }
+  recovery_.MarkDegraded();
   client_.DrainPool();
 }
 
-void RedisCache::MarkDegradedLocked() {
-  if (degraded_.load()) return;
-  degraded_.store(true);
-  backoff_ = kFirstBackoff;
-  next_attempt_ = Clock::now() + backoff_;
-  state_cv_.notify_all();
-}
-
-void RedisCache::AddPendingLocked(const std::string& route) {
-  if (purge_pending_) return;  // a pending purge drops every route's generation anyway
-  if (pending_routes_.size() >= kMaxPendingRoutes) {
-    pending_routes_.clear();
-    purge_pending_ = true;
-    return;
-  }
-  pending_routes_.insert(route);
-}
-
-void RedisCache::RecoveryLoop() {
-  std::unique_lock lock(state_mu_);
-  while (!stop_) {
-    if (!degraded_.load()) {
-      state_cv_.wait(lock);
-      continue;
-    }
-    if (Clock::now() < next_attempt_) {
-      state_cv_.wait_until(lock, next_attempt_);
-      continue;
-    }
-    lock.unlock();
-    bool ok = TryRecover();
-    lock.lock();
-    if (!ok && degraded_.load()) {
-      backoff_ = std::min(backoff_ * 2, kMaxBackoff);
-      next_attempt_ = Clock::now() + backoff_;
-    }
-  }
-}
-
-// Reconnects, re-applies the failed invalidations / purge, and only then leaves degraded mode.
+// Reconnects, re-applies the failed invalidations / purge, and only then leaves degraded mode
+// (RedisRecovery decides that, under the lock that queues failed invalidations).
 bool RedisCache::TryRecover() {
   std::string error;
   auto conn = client_.Connect(error);
@@ -247,34 +204,9 @@ bool RedisCache::TryRecover() {
     Warn("redis cache reconnect failed; serving from the database", error);
     return false;
   }
-  for (;;) {
-    std::set<std::string> routes;
-    bool purge = false;
-    {
-      std::lock_guard lock(state_mu_);
-      if (stop_) break;
-      if (pending_routes_.empty() && !purge_pending_) {
-        degraded_.store(false);
-        backoff_ = kFirstBackoff;
-        break;
-      }
-      routes.swap(pending_routes_);
-      purge = std::exchange(purge_pending_, false);
-    }
-    bool ok = !purge || ScanUnlink(*conn, error);
-    for (auto it = routes.begin(); ok && it != routes.end(); ++it) {
-      ok = client_.Exec(*conn, {"SET", GenKey(*it), RandomHex(16), "EX", std::to_string(gen_ttl_seconds_)}, reply, error);
-    }
-    if (!ok) {
-      {
-        std::lock_guard lock(state_mu_);
-        if (purge) {
-          purge_pending_ = true;
-          pending_routes_.clear();
-        } else {
-          for (const std::string& route : routes) AddPendingLocked(route);
-        }
-      }
+  while (auto work = recovery_.TakePendingOrRecover()) {
+    if (!Reapply(*conn, *work, error)) {
+      recovery_.Requeue(std::move(*work));
       redisFree(conn->ctx);
       redis_errors_.Increment();
       Warn("redis cache could not re-apply failed invalidations; serving from the database", error);
@@ -282,8 +214,21 @@ bool RedisCache::TryRecover() {
     }
   }
   client_.Release(*conn, true);
-  if (!degraded_.load()) logger_.Write(LogLevel::kInfo, "redis cache reconnected");
-  return !degraded_.load();
+  bool recovered = !recovery_.degraded();
+  if (recovered) logger_.Write(LogLevel::kInfo, "redis cache reconnected");
+  return recovered;
+}
+
+bool RedisCache::Reapply(Conn& conn, const RedisRecovery::Pending& work, std::string& error) {
+  if (work.purge && !ScanUnlink(conn, error)) return false;
+  Reply reply;
+  for (const domain::CacheScope& scope : work.scopes) {
+    if (!client_.Exec(conn, {"SET", GenKey(scope), RandomHex(16), "EX", std::to_string(gen_ttl_seconds_)}, reply,
+                      error)) {
+      return false;
+    }
+  }
+  return true;
 }
 
 bool RedisCache::ScanUnlink(Conn& conn, std::string& error) {
@@ -341,10 +286,10 @@ std::string RedisCache::GetOrCreateGen(const Keys& keys) {
   return std::string(ReplyText(reply.get()));
 }
 
-std::optional<std::string> RedisCache::Peek(const std::string& route, const std::string& key) {
-  if (degraded_.load()) return std::nullopt;
+std::optional<std::string> RedisCache::Peek(const domain::CacheScope& scope, const std::string& key) {
+  if (recovery_.degraded()) return std::nullopt;
   try {
-    PeekResult p = PeekRedis(MakeKeys(route, key));
+    PeekResult p = PeekRedis(MakeKeys(scope, key));
     if (!p.body) return std::nullopt;
     hits_.Increment();
     return std::move(p.body);
@@ -358,10 +303,10 @@ Lookup RedisCache::Bypass(const std::function<std::string()>& load) {
   return Lookup{load(), false};
 }
 
-Lookup RedisCache::GetOrLoad(const std::string& route, const std::string& key,
+Lookup RedisCache::GetOrLoad(const domain::CacheScope& scope, const std::string& key,
                              const std::function<std::string()>& load) {
-  if (degraded_.load()) return Bypass(load);
-  Keys keys = MakeKeys(route, key);
+  if (recovery_.degraded()) return Bypass(load);
+  Keys keys = MakeKeys(scope, key);
   std::string gen;
   try {
     PeekResult p = PeekRedis(keys);
@@ -376,8 +321,8 @@ Lookup RedisCache::GetOrLoad(const std::string& route, const std::string& key,
   }
 
   bool joined = false;
-  Lookup result = flights_.Do(
-      route + '\n' + key + '\n' + gen, [&] { return Fill(keys, gen, load); }, joined);
+  Lookup result = inflight_.Do(
+      scope.Key() + '\n' + key + '\n' + gen, [&] { return Fill(keys, gen, load); }, joined);
   if (joined) {
     coalesced_.Increment();
     result.hit = true;
@@ -385,60 +330,90 @@ Lookup RedisCache::GetOrLoad(const std::string& route, const std::string& key,
   return result;
 }
 
-// The in-process leader for (route, key, gen): takes the cross-instance fill lease, loads and
-// stores, or waits for the instance that holds the lease.
+// The in-process leader for (scope, key, gen): takes the cross-instance fill lease, then loads
+// and stores, or waits for the instance that holds the lease.
 Lookup RedisCache::Fill(const Keys& keys, const std::string& gen, const std::function<std::string()>& load) {
-  const std::string lock_key = keys.lock_prefix + gen;
   const std::string token = RandomHex(16);
-  long long state = -1;  // -1: Redis failed; else kLeaseScript's code
+  Lease lease = TakeLease(keys, gen, token);
+  if (lease.body) {
+    hits_.Increment();
+    return Lookup{std::move(*lease.body), true};
+  }
+  if (lease.state == LeaseState::kOtherInstanceFills) {
+    if (auto body = WaitForFill(keys, gen)) {
+      coalesced_.Increment();
+      return Lookup{std::move(*body), true};
+    }
+  }
+  misses_.Increment();
+  if (lease.state != LeaseState::kOurs) return Lookup{load(), false};  // not ours to cache
+  return LoadAndStore(keys, gen, token, load);
+}
+
+// One Lua call: re-checks the generation and the entry, and takes the fill lease if free.
+RedisCache::Lease RedisCache::TakeLease(const Keys& keys, const std::string& gen, const std::string& token) {
+  Lease lease;
   try {
-    Reply reply = Command({"EVAL", kLeaseScript, "3", keys.gen, keys.entry, lock_key, gen, token,
+    Reply reply = Command({"EVAL", kLeaseScript, "3", keys.gen, keys.entry, keys.lock_prefix + gen, gen, token,
                            std::to_string(opts_.fill_lease.count())},
                           "lease");
-    if (reply->type == REDIS_REPLY_ARRAY && reply->elements >= 1 && reply->element[0]->type == REDIS_REPLY_INTEGER) {
-      state = reply->element[0]->integer;
-      if (state == 2) {
-        std::optional<std::string> body;
-        if (reply->elements == 2 && IsText(reply->element[1])) body = BodyIfCurrent(ReplyText(reply->element[1]), gen);
-        if (body) {
-          hits_.Increment();
-          return Lookup{std::move(*body), true};
-        }
-        state = 3;  // cannot happen (the script checked the stamp); load without caching
-      }
-    } else {
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 || reply->element[0]->type != REDIS_REPLY_INTEGER) {
       OnRedisError("lease", "unexpected reply");
+      return lease;
+    }
+    switch (reply->element[0]->integer) {
+      case kLeaseOther:
+        lease.state = LeaseState::kOtherInstanceFills;
+        break;
+      case kLeaseOurs:
+        lease.state = LeaseState::kOurs;
+        break;
+      case kLeaseStored:
+        if (reply->elements == 2 && IsText(reply->element[1])) {
+          lease.body = BodyIfCurrent(ReplyText(reply->element[1]), gen);
+        }
+        // Without a body (cannot happen: the script checked the stamp) load without caching.
+        lease.state = LeaseState::kStale;
+        break;
+      default:
+        lease.state = LeaseState::kStale;
+        break;
     }
   } catch (const RedisFailure&) {
-    state = -1;
+    lease.state = LeaseState::kRedisFailed;
   }
+  return lease;
+}
 
-  if (state == 0) {  // another instance is filling: wait for its entry, briefly
-    auto deadline = Clock::now() + opts_.wait_for_fill;
-    while (!degraded_.load() && Clock::now() < deadline) {
-      std::this_thread::sleep_for(std::min<Clock::duration>(kPollInterval, deadline - Clock::now()));
-      Reply reply;
-      try {
-        reply = Command({"MGET", keys.gen, keys.entry, lock_key}, "wait");
-      } catch (const RedisFailure&) {
-        break;
-      }
-      if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 || !IsText(reply->element[0])) break;
-      std::string current(ReplyText(reply->element[0]));
-      if (IsText(reply->element[1])) {
-        if (auto body = BodyIfCurrent(ReplyText(reply->element[1]), current)) {
-          coalesced_.Increment();
-          return Lookup{std::move(*body), true};
-        }
-      }
-      if (current != gen) break;               // invalidated: that fill will not be stored
-      if (!IsText(reply->element[2])) break;  // the holder gave up (its load failed)
+// Polls (every kPollInterval, up to wait_for_fill) for the entry another instance is filling
+// under its lease. nullopt when it does not come: the generation moved on, the holder gave up,
+// Redis failed or the wait ran out.
+std::optional<std::string> RedisCache::WaitForFill(const Keys& keys, const std::string& gen) {
+  const std::string lock_key = keys.lock_prefix + gen;
+  auto deadline = Clock::now() + opts_.wait_for_fill;
+  while (!recovery_.degraded() && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::min<Clock::duration>(kPollInterval, deadline - Clock::now()));
+    Reply reply;
+    try {
+      reply = Command({"MGET", keys.gen, keys.entry, lock_key}, "wait");
+    } catch (const RedisFailure&) {
+      return std::nullopt;
     }
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 || !IsText(reply->element[0])) return std::nullopt;
+    std::string current(ReplyText(reply->element[0]));
+    if (IsText(reply->element[1])) {
+      if (auto body = BodyIfCurrent(ReplyText(reply->element[1]), current)) return body;
+    }
+    if (current != gen) return std::nullopt;               // invalidated: that fill will not be stored
+    if (!IsText(reply->element[2])) return std::nullopt;  // the holder gave up (its load failed)
   }
+  return std::nullopt;
+}
 
-  misses_.Increment();
-  if (state != 1) return Lookup{load(), false};  // not ours to cache
-
+// We hold the lease: load, then store only if the generation still is `gen` (kStoreScript),
+// releasing the lease either way. A failed load releases it and rethrows.
+Lookup RedisCache::LoadAndStore(const Keys& keys, const std::string& gen, const std::string& token,
+                                const std::function<std::string()>& load) {
   std::string body;
   try {
     body = load();
@@ -447,9 +422,9 @@ Lookup RedisCache::Fill(const Keys& keys, const std::string& gen, const std::fun
     throw;
   }
   // While degraded (e.g. an invalidation just failed) nothing is stored; the lease expires.
-  if (!degraded_.load()) {
+  if (!recovery_.degraded()) {
     try {
-      Command({"EVAL", kStoreScript, "3", keys.gen, keys.entry, lock_key, gen, gen + '\n' + body,
+      Command({"EVAL", kStoreScript, "3", keys.gen, keys.entry, keys.lock_prefix + gen, gen, gen + '\n' + body,
                std::to_string(ttl_.count()), token},
               "store");
     } catch (const RedisFailure&) {
@@ -459,46 +434,32 @@ Lookup RedisCache::Fill(const Keys& keys, const std::string& gen, const std::fun
 }
 
 void RedisCache::ReleaseLease(const Keys& keys, const std::string& gen, const std::string& token) {
-  if (degraded_.load()) return;  // it expires by itself
+  if (recovery_.degraded()) return;  // it expires by itself
   try {
     Command({"EVAL", kUnlockScript, "1", keys.lock_prefix + gen, token}, "unlock");
   } catch (const RedisFailure&) {
   }
 }
 
-void RedisCache::Invalidate(const std::string& route) {
+void RedisCache::Invalidate(const domain::CacheScope& scope) {
   invalidations_.Increment();
-  {
-    std::lock_guard lock(state_mu_);
-    if (degraded_.load()) {  // re-applied by the recovery thread before Redis is used again
-      AddPendingLocked(route);
-      return;
-    }
-  }
+  // Re-applied by the recovery thread before Redis is used again.
+  if (recovery_.DeferIfDegraded(scope)) return;
   try {
-    Command({"SET", GenKey(route), RandomHex(16), "EX", std::to_string(gen_ttl_seconds_)}, "invalidate");
+    Command({"SET", GenKey(scope), RandomHex(16), "EX", std::to_string(gen_ttl_seconds_)}, "invalidate");
     return;
   } catch (const RedisFailure&) {
   } catch (const std::exception& e) {
     redis_errors_.Increment();
     Warn("redis cache invalidate failed; serving from the database", e.what());
   }
-  // Degrade (again, should a recovery have slipped in) and remember the route, atomically: the
-  // recovery thread re-applies it before this instance uses Redis again.
-  std::lock_guard lock(state_mu_);
-  MarkDegradedLocked();
-  AddPendingLocked(route);
+  // Degrade and remember the scope, atomically: the recovery thread re-applies it before this
+  // instance uses Redis again.
+  recovery_.InvalidationFailed(scope);
 }
 
 void RedisCache::PurgeAll() {
-  {
-    std::lock_guard lock(state_mu_);
-    if (degraded_.load()) {
-      purge_pending_ = true;
-      pending_routes_.clear();
-      return;
-    }
-  }
+  if (recovery_.DeferPurgeIfDegraded()) return;
   std::string error;
   try {
     Conn conn = Acquire("purge");
@@ -508,10 +469,7 @@ void RedisCache::PurgeAll() {
     OnRedisError("purge", error);
   } catch (const RedisFailure&) {
   }
-  std::lock_guard lock(state_mu_);
-  MarkDegradedLocked();
-  purge_pending_ = true;
-  pending_routes_.clear();
+  recovery_.PurgeFailed();
 }
 
 }  // namespace rihla::cache

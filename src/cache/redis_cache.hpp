@@ -1,19 +1,20 @@
 #pragma once
 // Redis-backed SearchCache, shared by every instance that uses the same Redis: same semantics as
-// MemoryCache (route generations, stamped entries, check-and-set fills, coalesced misses).
+// MemoryCache (scope generations, stamped entries, check-and-set fills, coalesced misses).
 //
-// Keys (the `{route}` hash tag keeps a route in one Redis Cluster slot, so the multi-key MGET and
-// Lua scripts below are Cluster-legal). Every key is written with a TTL:
+// Keys, all built from domain::CacheScope::Key() in KeyPrefix (the `{scope}` hash tag keeps a
+// scope in one Redis Cluster slot, so the multi-key MGET and Lua scripts below are
+// Cluster-legal). Every key is written with a TTL; for the scope RUH-JED:
 //   fs:{RUH-JED}:gen                      random token, EX max(entry ttl * 10, 1 day)
 //   fs:{RUH-JED}:e:<sha256(key)>          "<gen>\n<body>", PX entry ttl
 //   fs:{RUH-JED}:lock:<sha256(key)>:<gen> random owner token, PX fill_lease
-// (A route that is not [A-Za-z0-9._-]+ is replaced by '#' + a hash of it, so it cannot break the
-// hash tag or collide with another route's keys.)
+// (A scope key that is not [A-Za-z0-9._-]{1,64} is replaced by '#' + a hash of it, so it cannot
+// break the hash tag or collide with another scope's keys.)
 //
 // Hot path, O(1), no KEYS/SCAN/sets:
 //   Peek        MGET gen entry; the entry counts only if it is stamped with the current gen.
 //   GetOrLoad   Peek; on a miss read (or atomically create) the current gen G *before* loading;
-//               coalesce in-process by (route, key, G); across instances one Lua call re-checks the
+//               coalesce in-process by (scope, key, G); across instances one Lua call re-checks the
 //               entry and takes the fill lease (SET lock NX PX). The lease holder loads and stores
 //               with a Lua script that writes the entry only if GET gen == G (so a fill that raced
 //               with an invalidation never becomes visible) and releases its lease. An instance
@@ -24,24 +25,24 @@
 // Redis failures never fail a search. Any error or timeout counts rihla_cache_redis_errors_total,
 // logs a warning (at most once a second), marks the cache degraded and the call is answered by
 // `load()` without caching. While degraded, no request touches Redis (no added latency): a
-// background thread reconnects with exponential backoff (100 ms doubling to 5 s); Status() says
-// "degraded" until it succeeds.
+// background thread (RedisRecovery) reconnects with exponential backoff (100 ms doubling to
+// 5 s); Status() says "degraded" until it succeeds.
 //
 // Failed invalidations (the freshness promise). An Invalidate that fails (or that is called
-// while degraded) cannot have moved the route's generation on, so entries computed before the
+// while degraded) cannot have moved the scope's generation on, so entries computed before the
 // write may still be in Redis. Handling:
-//   1. The route is added to an in-memory pending set and the cache is degraded, atomically
+//   1. The scope is added to an in-memory pending set and the cache is degraded, atomically
 //      (under one mutex). This instance then serves only from the database.
 //   2. The recovery thread, after reconnecting, re-sends `SET gen <new token>` for every pending
-//      route (and finishes a failed PurgeAll) *before* it clears `degraded`; "pending set empty"
-//      and "clear degraded" are decided under the same mutex as step 1, so an invalidation that
-//      fails during recovery is never lost. A route whose invalidation timed out but actually
-//      happened is just invalidated twice (harmless).
+//      scope (and finishes a failed PurgeAll) *before* it clears `degraded`; "pending set empty"
+//      and "clear degraded" are decided under the same mutex as step 1 (RedisRecovery's), so
+//      an invalidation that fails during recovery is never lost. A scope whose invalidation
+//      timed out but actually happened is just invalidated twice (harmless).
 //   3. A fill that was in flight across the failure does not store while degraded; after the
 //      recovery its gen check fails because the generation was bumped.
-//   4. If more than kMaxPendingRoutes routes are pending, the set is replaced by "purge
-//      everything" (SCAN fs:* + UNLINK) on recovery: bounded memory, still correct (an entry is
-//      only valid under its gen key, and a deleted gen is recreated with a fresh random token).
+//   4. If more than RedisRecovery::kMaxPendingScopes scopes are pending, the set is replaced by
+//      "purge everything" (SCAN fs:* + UNLINK) on recovery: bounded memory, still correct (an
+//      entry is only valid under its gen key, and a deleted gen is recreated with a fresh token).
 // Residual risk, inherent to a cache this instance cannot reach: while *this* instance cannot
 // reach Redis but others can, those others may serve entries from before this instance's write
 // until this instance's recovery re-applies the invalidation (Redis reachable again + at most
@@ -49,24 +50,18 @@
 // pending set is in memory). Keep the entry TTL short to bound that window.
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <exception>
-#include <memory>
-#include <mutex>
+#include <functional>
 #include <optional>
-#include <set>
 #include <string>
-#include <thread>
-#include <unordered_map>
 #include <vector>
 
 #include "cache/redis_client.hpp"
+#include "cache/redis_recovery.hpp"
 #include "cache/search_cache.hpp"
 #include "cache/single_flight.hpp"
 #include "observability/logger.hpp"
 #include "observability/metric_families.hpp"
-
 
 namespace rihla::cache {
 
@@ -81,7 +76,6 @@ struct RedisCacheOptions {
 class RedisCache : public SearchCache {
  public:
   using Options = RedisCacheOptions;
-  static constexpr std::size_t kMaxPendingRoutes = 10000;
 
   // Throws std::invalid_argument on a bad URL. Does not throw when Redis is unreachable: the
   // cache starts degraded and keeps trying in the background.
@@ -92,22 +86,21 @@ class RedisCache : public SearchCache {
   RedisCache& operator=(const RedisCache&) = delete;
 
   bool PeekIsNonBlocking() const override { return false; }
-  std::optional<std::string> Peek(const std::string& route, const std::string& key) override;
-  Lookup GetOrLoad(const std::string& route, const std::string& key,
+  std::optional<std::string> Peek(const domain::CacheScope& scope, const std::string& key) override;
+  Lookup GetOrLoad(const domain::CacheScope& scope, const std::string& key,
                    const std::function<std::string()>& load) override;
   // Never throws; see "Failed invalidations" above.
-  void Invalidate(const std::string& route) override;
+  void Invalidate(const domain::CacheScope& scope) override;
   // SCAN fs:* + UNLINK in batches (admin only). Never throws; a failed purge is finished by the
   // recovery thread before the cache is used again.
   void PurgeAll() override;
   std::string Status() override;
 
-  void PurgeRoute(const std::string& route) { Invalidate(route); }
+  void PurgeScope(const domain::CacheScope& scope) { Invalidate(scope); }
   // Redis commands sent so far (an EVAL counts as one), including the recovery thread's.
   std::uint64_t commands_sent() const { return client_.commands_sent(); }
 
  private:
-  using Clock = std::chrono::steady_clock;
   struct Keys {
     std::string gen;
     std::string entry;
@@ -117,11 +110,19 @@ class RedisCache : public SearchCache {
     std::optional<std::string> gen;   // current generation, if the key exists
     std::optional<std::string> body;  // entry body, only if stamped with `gen`
   };
+  // What kLeaseScript found, before loading.
+  enum class LeaseState { kRedisFailed, kOtherInstanceFills, kOurs, kStale };
+  struct Lease {
+    LeaseState state = LeaseState::kRedisFailed;
+    std::optional<std::string> body;  // set when another fill stored the entry meanwhile
+  };
   using Conn = RedisClient::Conn;
   using Reply = RedisClient::Reply;
 
-  Keys MakeKeys(const std::string& route, const std::string& key) const;
-  std::string GenKey(const std::string& route) const;
+  // The one place that lays a scope out as Redis keys.
+  static std::string KeyPrefix(const domain::CacheScope& scope);
+  static Keys MakeKeys(const domain::CacheScope& scope, const std::string& key);
+  static std::string GenKey(const domain::CacheScope& scope);
 
   // These throw RedisFailure (internal) after counting/logging the failure and degrading.
   Reply Command(const std::vector<std::string>& args, const char* op);
@@ -130,16 +131,20 @@ class RedisCache : public SearchCache {
   Conn Acquire(const char* op);
 
   Lookup Bypass(const std::function<std::string()>& load);
+  // The in-process leader of (scope, key, gen): TakeLease, then WaitForFill or LoadAndStore.
   Lookup Fill(const Keys& keys, const std::string& gen, const std::function<std::string()>& load);
+  Lease TakeLease(const Keys& keys, const std::string& gen, const std::string& token);
+  std::optional<std::string> WaitForFill(const Keys& keys, const std::string& gen);
+  Lookup LoadAndStore(const Keys& keys, const std::string& gen, const std::string& token,
+                      const std::function<std::string()>& load);
   void ReleaseLease(const Keys& keys, const std::string& gen, const std::string& token);
 
   bool ScanUnlink(Conn& conn, std::string& error);
 
   void OnRedisError(const char* op, const std::string& error);
-  void MarkDegradedLocked();
-  void AddPendingLocked(const std::string& route);
-  void RecoveryLoop();
+  // RedisRecovery's attempt: reconnect, re-apply pending invalidations / purge.
   bool TryRecover();
+  bool Reapply(Conn& conn, const RedisRecovery::Pending& work, std::string& error);
   void Warn(const std::string& msg, const std::string& error);
 
   RedisClient client_;
@@ -153,23 +158,13 @@ class RedisCache : public SearchCache {
   const std::int64_t gen_ttl_seconds_;
   const Options opts_;
 
-  std::atomic<bool> degraded_{false};
   std::atomic<std::int64_t> last_warn_ms_{0};
 
+  // In-process single flight; key: scope key '\n' key '\n' gen.
+  SingleFlight<Lookup> inflight_;
 
-  // Degraded state and the recovery thread.
-  std::mutex state_mu_;
-  std::condition_variable state_cv_;
-  std::set<std::string> pending_routes_;   // guarded by state_mu_: invalidations to re-apply
-  bool purge_pending_ = false;             // guarded by state_mu_
-  std::chrono::milliseconds backoff_{100};  // guarded by state_mu_
-  Clock::time_point next_attempt_{};        // guarded by state_mu_
-  bool stop_ = false;                       // guarded by state_mu_
-
-  // In-process single flight; key: route '\n' key '\n' gen.
-  SingleFlight<Lookup> flights_;
-
-  std::thread recovery_;
+  // Last member: its thread calls TryRecover, so it stops before the members above go.
+  RedisRecovery recovery_;
 };
 
 }  // namespace rihla::cache

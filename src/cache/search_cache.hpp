@@ -1,17 +1,20 @@
 #pragma once
-// Search-result cache with O(1) route invalidation and no stale fills.
+// Search-result cache with O(1) scope invalidation and no stale fills.
 //
-// Every route ("RUH-JED") has a generation. An entry is stamped with the generation that was
-// current *before* its database read began, and is stored only if that generation is still
-// current when the fill completes, and served only while it is. Invalidate(route) just moves
-// the generation on: its cost does not depend on how many searches are cached, and a fill that
-// raced with a write can never become visible after the write answered.
+// Every scope (domain::CacheScope: what one write can change, today a route) has a generation.
+// An entry is stamped with the generation that was current *before* its database read began,
+// and is stored only if that generation is still current when the fill completes, and served
+// only while it is. Invalidate(scope) just moves the generation on: its cost does not depend on
+// how many searches are cached, and a fill that raced with a write can never become visible
+// after the write answered.
 //
 // Concurrent misses for one key within a generation are coalesced into one load.
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
+
+#include "domain/cache_scope.hpp"
 
 namespace rihla::cache {
 
@@ -26,15 +29,15 @@ class SearchCache {
 
   // True when Peek never blocks (in-process cache): it may then run on an I/O thread.
   virtual bool PeekIsNonBlocking() const = 0;
-  // The current body for (route, key), or nullopt.
-  virtual std::optional<std::string> Peek(const std::string& route, const std::string& key) = 0;
+  // The current body for (scope, key), or nullopt. `key` identifies a search within the scope.
+  virtual std::optional<std::string> Peek(const domain::CacheScope& scope, const std::string& key) = 0;
   // Returns the cached body, or runs `load` (once for all concurrent callers of this key and
   // generation) and caches its result if no invalidation happened meanwhile. Exceptions from
   // `load` propagate to every waiter and nothing is cached.
-  virtual Lookup GetOrLoad(const std::string& route, const std::string& key,
+  virtual Lookup GetOrLoad(const domain::CacheScope& scope, const std::string& key,
                            const std::function<std::string()>& load) = 0;
-  // Makes every entry of `route` invisible, in O(1).
-  virtual void Invalidate(const std::string& route) = 0;
+  // Makes every entry of `scope` invisible, in O(1).
+  virtual void Invalidate(const domain::CacheScope& scope) = 0;
   // Drops everything (admin purge).
   virtual void PurgeAll() = 0;
   // "ok", "degraded" (backend failing, serving from the database) or "disabled".

@@ -25,6 +25,7 @@ class SingleFlight {
       if (it != calls_.end()) {
         joined = true;
         call = it->second;
+        ++call->waiters;
         call->cv.wait(lock, [&] { return call->done; });
         if (call->error) std::rethrow_exception(call->error);
         return *call->value;
@@ -43,9 +44,18 @@ class SingleFlight {
     }
   }
 
+  // How many callers joined the call now running for `key` (0 when none runs). Lets a test
+  // release a load only once every caller is waiting for it.
+  std::size_t Waiters(const std::string& key) const {
+    std::lock_guard lock(mu_);
+    auto it = calls_.find(key);
+    return it == calls_.end() ? 0 : it->second->waiters;
+  }
+
  private:
   struct Call {
     std::condition_variable cv;
+    std::size_t waiters = 0;
     bool done = false;
     std::optional<T> value;
     std::exception_ptr error;
@@ -62,7 +72,7 @@ class SingleFlight {
     call.cv.notify_all();
   }
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<Call>> calls_;  // guarded by mu_
 };
 

@@ -17,7 +17,6 @@ struct SearchQuery {
   int passengers = 1;
   std::string cabin = "economy";
 
-  std::string Route() const { return from + "-" + to; }
   // Canonical text of the query: equal for equivalent queries.
   std::string Canonical() const;
 };

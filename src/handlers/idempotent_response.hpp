@@ -14,7 +14,7 @@ namespace rihla::handlers {
 inline idempotency::Request IdempotencyRequest(const RequestContext& ctx, const http::Request& req) {
   idempotency::Request r;
   r.key = idempotency::ValidateKey(req.Header("idempotency-key"), req.HasHeader("idempotency-key"));
-  r.scope = ctx.method + " " + ctx.route;
+  r.scope = ctx.method + " " + ctx.route_template;
   r.principal = ctx.principal;
   r.fingerprint = idempotency::Fingerprint(ctx.method, req.path, req.body);
   return r;

@@ -60,7 +60,7 @@ void Pipeline::Begin(Exchange& ex) const {
   try {
     ex.match = router_.Find(ex.request.method, ex.request.path);
     if (ex.match.route == nullptr) {
-      ex.ctx.route = ex.match.path_known ? ex.match.pattern : "unmatched";
+      ex.ctx.route_template = ex.match.path_known ? ex.match.pattern : "unmatched";
       if (ex.match.path_known) {
         ex.response = MethodNotAllowedResponse("method " + ex.ctx.method + " is not allowed here", ex.match.allow,
                                                ex.ctx.correlation_id);
@@ -69,7 +69,7 @@ void Pipeline::Begin(Exchange& ex) const {
       throw ApiError(ErrorCode::kNotFound, "no route for this path");
     }
     const Route& route = *ex.match.route;
-    ex.ctx.route = route.pattern;
+    ex.ctx.route_template = route.pattern;
     if (route.json_body && !IsJsonMediaType(ex.request.Header("content-type"))) {
       throw ApiError(ErrorCode::kUnsupportedMediaType, "the body must be application/json");
     }
@@ -150,12 +150,12 @@ Response Pipeline::Finish(Exchange& ex) const {
   r.SetHeader("X-Correlation-ID", ex.ctx.correlation_id);
   auto elapsed = std::chrono::steady_clock::now() - ex.ctx.started;
   double seconds = std::chrono::duration<double>(elapsed).count();
-  request_durations_.WithLabels(ex.ctx.method, ex.ctx.route, r.status).Observe(seconds);
+  request_durations_.WithLabels(ex.ctx.method, ex.ctx.route_template, r.status).Observe(seconds);
   LogLevel level = r.status >= 500 ? LogLevel::kError : LogLevel::kInfo;
   if (logger_.Enabled(level)) {
     ex.ctx.Log(level, "request",
                {{"method", ex.ctx.method},
-                {"route", ex.ctx.route},
+                {"route", ex.ctx.route_template},
                 {"status", r.status},
                 {"duration_ms", std::round(seconds * 1e6) / 1e3}});
   }
@@ -166,7 +166,7 @@ Response Pipeline::RejectUnparsed(ErrorCode code, std::string detail, const Requ
   Exchange ex;
   ex.request = partial;
   InitContext(ex.ctx, ex.request, logger_, request_deadline_);
-  ex.ctx.route = "unparsed";
+  ex.ctx.route_template = "unparsed";
   ex.response = ProblemResponse(code, std::move(detail), ex.ctx.correlation_id);
   return Finish(ex);
 }

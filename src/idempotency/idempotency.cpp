@@ -184,7 +184,7 @@ Result Executor::Execute(RequestContext& ctx, const Claim& claim, const Operatio
         problem_code = e.code();
         throw;  // roll the operation's transaction back; the answer is stored below
       }
-      answer = Result{outcome.status, std::move(outcome.body), false, std::move(outcome.changed_route), std::nullopt};
+      answer = Result{outcome.status, std::move(outcome.body), false, std::move(outcome.changed_scope), std::nullopt};
       if (outcome.error) {
         StoredResponse rendered = render_(*outcome.error, ctx.correlation_id);
         if (rendered.status >= 500) throw *outcome.error;  // never stored: roll back, release

@@ -31,6 +31,7 @@
 #include <string_view>
 #include <variant>
 
+#include "domain/cache_scope.hpp"
 #include "domain/errors.hpp"
 #include "idempotency/record_store.hpp"
 #include "observability/fault_point.hpp"
@@ -73,7 +74,7 @@ using ErrorRenderer = std::function<StoredResponse(const ApiError& error, std::s
 struct Outcome {
   int status = 200;
   std::string body;
-  std::string changed_route;  // route whose cached searches the operation invalidated, if any
+  std::optional<domain::CacheScope> changed_scope;  // cache scope the operation changed, if any
   std::optional<ApiError> error;
 };
 
@@ -81,7 +82,7 @@ struct Result {
   int status = 200;
   std::string body;
   bool replayed = false;
-  std::string changed_route;      // set only when this call executed the operation
+  std::optional<domain::CacheScope> changed_scope;  // set only when this call executed the operation
   std::optional<ErrorCode> error;  // the error this call executed into; a replay carries bytes only
 };
 

@@ -17,7 +17,7 @@ struct RequestContext {
   std::string trace_id;  // W3C trace-id (32 lowercase hex) or empty
   std::string span_id;   // parent span id from traceparent, or empty
   std::string method;
-  std::string route;     // matched route template, e.g. "/v1/flights/{id}"
+  std::string route_template;  // matched path template, e.g. "/v1/flights/{id}"
   std::string user_id;   // set once a bearer token was verified
   std::string principal; // "user:<id>", "admin" or "webhook:payments"
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "domain/cache_scope.hpp"
 #include "domain/errors.hpp"
 #include "domain/render.hpp"
 #include "domain/time.hpp"
@@ -10,11 +11,6 @@
 #include "storage/flight_repository.hpp"
 
 namespace rihla::services {
-namespace {
-
-std::string RouteOf(const domain::Flight& f) { return f.origin + "-" + f.destination; }
-
-}  // namespace
 
 idempotency::Result BookingService::Create(RequestContext& ctx, const idempotency::Request& key,
                                            const domain::NewBooking& input) {
@@ -37,13 +33,13 @@ idempotency::Result BookingService::Create(RequestContext& ctx, const idempotenc
     b.expires_ms = now + std::chrono::duration_cast<std::chrono::milliseconds>(hold_).count();
     storage::InsertBooking(tx, b, now);
     ctx.Log(LogLevel::kInfo, "booking created", {{"booking_id", b.id}, {"flight_id", b.flight_id}, {"seats", seats}});
-    return idempotency::Outcome{201, boost::json::serialize(domain::BookingJson(b)), RouteOf(*flight)};
+    return idempotency::Outcome{201, boost::json::serialize(domain::BookingJson(b)), domain::CacheScope::ForFlight(*flight)};
   });
-  if (!result.changed_route.empty()) flights_.RouteChanged(ctx, result.changed_route);
+  if (result.changed_scope) flights_.ScopeChanged(ctx, *result.changed_scope);
   return result;
 }
 
-std::optional<std::string> BookingService::ExpireInTx(storage::Tx& tx, const std::string& booking_id,
+std::optional<domain::CacheScope> BookingService::ExpireInTx(storage::Tx& tx, const std::string& booking_id,
                                                       std::int64_t now_ms) {
   auto booking = storage::FindBooking(tx, booking_id);
   if (!booking) return std::nullopt;
@@ -51,7 +47,7 @@ std::optional<std::string> BookingService::ExpireInTx(storage::Tx& tx, const std
   if (!storage::TransitionBooking(tx, booking_id, guard, domain::BookingStatus::kExpired, now_ms)) return std::nullopt;
   storage::ReleaseSeats(tx, booking->flight_id, static_cast<int>(booking->passengers.size()));
   auto flight = storage::FindFlight(tx, booking->flight_id);
-  return flight ? std::optional<std::string>(RouteOf(*flight)) : std::nullopt;
+  return flight ? std::optional(domain::CacheScope::ForFlight(*flight)) : std::nullopt;
 }
 
 idempotency::Result BookingService::Cancel(RequestContext& ctx, const idempotency::Request& key,
@@ -60,11 +56,10 @@ idempotency::Result BookingService::Cancel(RequestContext& ctx, const idempotenc
     std::int64_t now = domain::NowMs();
     auto booking = storage::FindBooking(tx, booking_id);
     if (!booking || booking->user_id != ctx.user_id) throw ApiError(ErrorCode::kNotFound, "no booking with this id");
-    std::string route;
-    if (auto expired_route = ExpireInTx(tx, booking_id, now)) {
+    if (auto expired_scope = ExpireInTx(tx, booking_id, now)) {
       // The hold ended before the cancel: it expired (and released its seats) instead.
       // Answer with the error but commit the expiry: the executor stores the rendered problem.
-      return idempotency::Outcome{.changed_route = *expired_route,
+      return idempotency::Outcome{.changed_scope = *expired_scope,
                                   .error = ApiError(ErrorCode::kInvalidState, "the booking has expired")};
     }
     storage::TransitionGuard guard{domain::CancellableStatuses(), std::nullopt, std::nullopt};
@@ -77,9 +72,9 @@ idempotency::Result BookingService::Cancel(RequestContext& ctx, const idempotenc
     booking->status = domain::BookingStatus::kCancelled;
     ctx.Log(LogLevel::kInfo, "booking cancelled", {{"booking_id", booking_id}});
     return idempotency::Outcome{200, boost::json::serialize(domain::BookingJson(*booking)),
-                                flight ? RouteOf(*flight) : std::string()};
+                                flight ? std::optional(domain::CacheScope::ForFlight(*flight)) : std::nullopt};
   });
-  if (!result.changed_route.empty()) flights_.RouteChanged(ctx, result.changed_route);
+  if (result.changed_scope) flights_.ScopeChanged(ctx, *result.changed_scope);
   return result;
 }
 
@@ -89,9 +84,9 @@ domain::Booking BookingService::Get(RequestContext& ctx, const std::string& book
   if (!booking || booking->user_id != ctx.user_id) throw ApiError(ErrorCode::kNotFound, "no booking with this id");
   std::int64_t now = domain::NowMs();
   if (domain::EffectiveStatus(*booking, now) != booking->status) {
-    std::optional<std::string> route;
-    db_.Write([&](storage::Tx& tx) { route = ExpireInTx(tx, booking_id, now); });
-    if (route) flights_.RouteChanged(ctx, *route);
+    std::optional<domain::CacheScope> scope;
+    db_.Write([&](storage::Tx& tx) { scope = ExpireInTx(tx, booking_id, now); });
+    if (scope) flights_.ScopeChanged(ctx, *scope);
     booking->status = domain::BookingStatus::kExpired;
   }
   return *booking;
@@ -120,11 +115,11 @@ std::size_t BookingService::ExpireDue(RequestContext& ctx, std::int64_t now_ms, 
   db_.Read([&](storage::Tx& tx) { due = storage::BookingsDueForExpiry(tx, now_ms, batch); });
   std::size_t expired = 0;
   for (const auto& id : due) {
-    std::optional<std::string> route;
-    db_.Write([&](storage::Tx& tx) { route = ExpireInTx(tx, id, now_ms); });
-    if (route) {
+    std::optional<domain::CacheScope> scope;
+    db_.Write([&](storage::Tx& tx) { scope = ExpireInTx(tx, id, now_ms); });
+    if (scope) {
       ++expired;
-      flights_.RouteChanged(ctx, *route);
+      flights_.ScopeChanged(ctx, *scope);
       ctx.Log(LogLevel::kInfo, "booking expired", {{"booking_id", id}});
     }
   }

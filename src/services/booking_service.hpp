@@ -42,8 +42,8 @@ class BookingService {
   std::size_t ExpireDue(RequestContext& ctx, std::int64_t now_ms, int batch = 200);
 
   // Runs inside a write transaction: expires `booking_id` if it is pending and due, releasing
-  // its seats. Returns the flight's route when it did.
-  static std::optional<std::string> ExpireInTx(storage::Tx& tx, const std::string& booking_id, std::int64_t now_ms);
+  // its seats. Returns the flight's cache scope when it did.
+  static std::optional<domain::CacheScope> ExpireInTx(storage::Tx& tx, const std::string& booking_id, std::int64_t now_ms);
 
  private:
   storage::Database& db_;

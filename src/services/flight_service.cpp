@@ -15,7 +15,8 @@ std::vector<domain::Airport> FlightService::Airports(RequestContext& ctx) {
 }
 
 cache::Lookup FlightService::Search(RequestContext& ctx, const domain::SearchQuery& q) {
-  return cache_.GetOrLoad(q.Route(), q.Canonical(), [&] {
+  const domain::CacheScope scope = domain::CacheScope::ForQuery(q);
+  return cache_.GetOrLoad(scope, q.Canonical(), [&] {
     std::vector<domain::Flight> flights;
     db_queries_.Increment();
     db_.Read([&](storage::Tx& tx) {
@@ -23,7 +24,7 @@ cache::Lookup FlightService::Search(RequestContext& ctx, const domain::SearchQue
                                        q.passengers);
     });
     if (fault_ == FaultPoint::kPauseFill) {
-      ctx.Log(LogLevel::kInfo, "search fill paused after database read", {{"route", q.Route()}});
+      ctx.Log(LogLevel::kInfo, "search fill paused after database read", {{"scope", scope.ToString()}});
       TriggerFault(fault_, FaultPoint::kPauseFill);
     }
     return domain::SearchResultBody(flights);
@@ -32,7 +33,7 @@ cache::Lookup FlightService::Search(RequestContext& ctx, const domain::SearchQue
 
 std::optional<std::string> FlightService::PeekSearch(const domain::SearchQuery& q) {
   if (!cache_.PeekIsNonBlocking()) return std::nullopt;
-  return cache_.Peek(q.Route(), q.Canonical());
+  return cache_.Peek(domain::CacheScope::ForQuery(q), q.Canonical());
 }
 
 domain::Flight FlightService::Get(RequestContext& ctx, const std::string& id) {
@@ -55,7 +56,7 @@ domain::Flight FlightService::Create(RequestContext& ctx, domain::Flight flight)
   } catch (const DuplicateKey&) {
     throw ApiError(ErrorCode::kInvalidState, "a flight with this flight_number, departure_time and cabin exists");
   }
-  RouteChanged(ctx, flight.origin + "-" + flight.destination);
+  ScopeChanged(ctx, domain::CacheScope::ForFlight(flight));
   ctx.Log(LogLevel::kInfo, "flight created", {{"flight_id", flight.id}});
   return flight;
 }
@@ -70,14 +71,14 @@ domain::Flight FlightService::Patch(RequestContext& ctx, const std::string& id, 
     if (patch.price) storage::UpdateFlightPrice(tx, id, *patch.price);
     result = storage::FindFlight(tx, id);
   });
-  RouteChanged(ctx, result->origin + "-" + result->destination);
+  ScopeChanged(ctx, domain::CacheScope::ForFlight(*result));
   ctx.Log(LogLevel::kInfo, "flight updated", {{"flight_id", id}});
   return *result;
 }
 
-void FlightService::RouteChanged(RequestContext& ctx, const std::string& route) {
-  cache_.Invalidate(route);
-  ctx.Log(LogLevel::kDebug, "route invalidated", {{"route", route}});
+void FlightService::ScopeChanged(RequestContext& ctx, const domain::CacheScope& scope) {
+  cache_.Invalidate(scope);
+  ctx.Log(LogLevel::kDebug, "cache scope invalidated", {{"scope", scope.ToString()}});
 }
 
 }  // namespace rihla::services

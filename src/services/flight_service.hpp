@@ -1,6 +1,6 @@
 #pragma once
 // Flight use cases: airports, search (through the cache), flight by id, admin create/patch.
-// Writes invalidate the route's cache entries after commit and before returning, so once the
+// Writes invalidate their cache scope's entries after commit and before returning, so once the
 // caller has answered, no search shows data from before the write.
 // Blocking: call on worker threads (PeekSearch excepted, see below).
 #include <optional>
@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cache/search_cache.hpp"
+#include "domain/cache_scope.hpp"
 #include "domain/flight_rules.hpp"
 #include "domain/models.hpp"
 #include "domain/search.hpp"
@@ -36,8 +37,8 @@ class FlightService {
   // Throws kNotFound, or kInvalidState when seats_total < seats held.
   domain::Flight Patch(RequestContext& ctx, const std::string& id, const domain::FlightPatch& patch);
 
-  // After a committed write that changed seats or prices on `route` ("RUH-JED").
-  void RouteChanged(RequestContext& ctx, const std::string& route);
+  // After a committed write that changed seats or prices of flights in `scope`.
+  void ScopeChanged(RequestContext& ctx, const domain::CacheScope& scope);
 
  private:
   storage::Database& db_;

@@ -74,13 +74,13 @@ constexpr Layout kWideBody{168, 24, 0};    // two-class B787/A330 (demo-sized)
 constexpr Layout kFlagship{174, 30, 8};    // three-class B777/A380 (demo-sized)
 
 // ---------------------------------------------------------------------------------------------
-// Routes. Each row is flown in both directions every day:
+// Schedule rows (one carrier's service on a route), each flown in both directions every day:
 //  * outbound from `from` at each listed time (Saudi local time, AST = UTC+3, no DST);
 //  * the same aircraft returns from `to` after block time + kTurnaroundMinutes;
 //  * outbound departure i is flight number `number + 2*i`, its return leg `number + 2*i + 1`.
 // Block time (gate to gate) is the same in both directions. Fares are one-way economy in SAR.
 // ---------------------------------------------------------------------------------------------
-struct Route {
+struct ScheduleRow {
   std::string_view carrier;  // IATA airline designator
   int number;
   std::string_view from, to;
@@ -90,7 +90,7 @@ struct Route {
   std::string_view times;  // "HH:MM HH:MM ...", strictly increasing
 };
 
-constexpr Route kRoutes[] = {
+constexpr ScheduleRow kSchedule[] = {
     // --- Domestic trunk routes, several times a day ---
     {"SV", 1020, "RUH", "JED", 110, 390, kFlagship, "08:00 17:00"},
     {"SV", 1030, "RUH", "JED", 110, 390, kNarrowBody, "06:00 11:00 14:00 20:00"},
@@ -212,10 +212,10 @@ constexpr int kSaudiUtcOffsetMinutes = 3 * 60;  // route times are AST (UTC+3)
 constexpr int kTurnaroundMinutes = 60;           // ground time before the return leg
 
 // Number of departure times in a route's "HH:MM HH:MM ..." list.
-constexpr int DepartureCount(const Route& r) { return static_cast<int>((r.times.size() + 1) / 6); }
+constexpr int DepartureCount(const ScheduleRow& r) { return static_cast<int>((r.times.size() + 1) / 6); }
 
 // Minute of the (Saudi local) day of outbound departure i.
-constexpr int DepartureMinute(const Route& r, int i) {
+constexpr int DepartureMinute(const ScheduleRow& r, int i) {
   const std::string_view t = r.times.substr(static_cast<std::size_t>(i) * 6, 5);
   return ((t[0] - '0') * 10 + (t[1] - '0')) * 60 + (t[3] - '0') * 10 + (t[4] - '0');
 }
@@ -234,7 +234,7 @@ constexpr bool IsKnownAirport(std::string_view code) {
 
 constexpr bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
-constexpr bool TimesWellFormed(const Route& r) {
+constexpr bool TimesWellFormed(const ScheduleRow& r) {
   if (r.times.size() % 6 != 5) return false;
   for (int i = 0; i < DepartureCount(r); ++i) {
     const std::string_view t = r.times.substr(static_cast<std::size_t>(i) * 6, 5);
@@ -247,8 +247,8 @@ constexpr bool TimesWellFormed(const Route& r) {
   return true;
 }
 
-constexpr bool RoutesValid() {
-  for (const Route& r : kRoutes) {
+constexpr bool ScheduleValid() {
+  for (const ScheduleRow& r : kSchedule) {
     if (!IsKnownAirport(r.from) || !IsKnownAirport(r.to) || r.from == r.to) return false;
     if (!TimesWellFormed(r) || r.block_minutes <= 0 || r.economy_sar <= 0) return false;
     if (r.number <= 0 || r.number + 2 * DepartureCount(r) - 1 > 9999) return false;
@@ -259,8 +259,8 @@ constexpr bool RoutesValid() {
 // A carrier's flight-number blocks [number, number + 2*count) must not overlap, so every
 // flight number denotes exactly one departure per day.
 constexpr bool FlightNumbersDisjoint() {
-  for (const Route& a : kRoutes) {
-    for (const Route& b : kRoutes) {
+  for (const ScheduleRow& a : kSchedule) {
+    for (const ScheduleRow& b : kSchedule) {
       if (&a == &b || a.carrier != b.carrier) continue;
       if (a.number < b.number + 2 * DepartureCount(b) && b.number < a.number + 2 * DepartureCount(a))
         return false;
@@ -270,8 +270,8 @@ constexpr bool FlightNumbersDisjoint() {
 }
 
 static_assert(AirportsSortedAndUnique(), "kAirports must be sorted by code without duplicates");
-static_assert(RoutesValid(), "kRoutes has an unknown airport, bad times or bad flight number");
-static_assert(FlightNumbersDisjoint(), "kRoutes has overlapping flight-number blocks");
+static_assert(ScheduleValid(), "kSchedule has an unknown airport, bad times or bad flight number");
+static_assert(FlightNumbersDisjoint(), "kSchedule has overlapping flight-number blocks");
 
 // ---------------------------------------------------------------------------------------------
 // Pricing: economy fare x cabin x weekday x hour, all in percent, rounded to 5 SAR.
@@ -326,14 +326,14 @@ std::string FlightId(std::string_view flight_number, std::int64_t departure_ms, 
 
 // Appends one row per offered cabin for a departure at `local_minute` (Saudi time) on the UTC day
 // starting at `midnight_ms`.
-void AddDeparture(std::vector<DemoFlight>& out, const Route& route, int number, std::string_view from,
+void AddDeparture(std::vector<DemoFlight>& out, const ScheduleRow& row, int number, std::string_view from,
                   std::string_view to, std::int64_t midnight_ms, int local_minute) {
   const int utc_minute = (local_minute - kSaudiUtcOffsetMinutes + kMinutesPerDay) % kMinutesPerDay;
   const std::int64_t departure_ms = midnight_ms + utc_minute * kMinuteMs;
-  const std::string flight_number = std::string(route.carrier) + std::to_string(number);
+  const std::string flight_number = std::string(row.carrier) + std::to_string(number);
   const int weekday = SaudiWeekday(departure_ms);
   for (const Cabin& cabin : kCabins) {
-    const int seats = route.layout.*cabin.seats;
+    const int seats = row.layout.*cabin.seats;
     if (seats == 0) continue;
     out.push_back(DemoFlight{
         .id = FlightId(flight_number, departure_ms, cabin.name),
@@ -341,9 +341,9 @@ void AddDeparture(std::vector<DemoFlight>& out, const Route& route, int number, 
         .origin = std::string(from),
         .destination = std::string(to),
         .departure_ms = departure_ms,
-        .arrival_ms = departure_ms + route.block_minutes * kMinuteMs,
+        .arrival_ms = departure_ms + row.block_minutes * kMinuteMs,
         .cabin = std::string(cabin.name),
-        .price_minor = PriceMinor(route.economy_sar, cabin.fare_percent, weekday, local_minute / 60),
+        .price_minor = PriceMinor(row.economy_sar, cabin.fare_percent, weekday, local_minute / 60),
         .currency = "SAR",
         .seats_total = seats,
     });
@@ -358,14 +358,14 @@ std::vector<DemoFlight> DemoSchedule(std::int64_t start_day_ms, int days) {
   std::vector<DemoFlight> flights;
   for (int day = 0; day < days; ++day) {
     const std::int64_t midnight_ms = start_day_ms + day * kDayMs;
-    for (const Route& route : kRoutes) {
-      for (int i = 0; i < DepartureCount(route); ++i) {
+    for (const ScheduleRow& row : kSchedule) {
+      for (int i = 0; i < DepartureCount(row); ++i) {
         // Outbound at the listed time; the same aircraft flies back after block + turnaround,
         // wrapped into the same day so that every departure stays inside [start, start + days).
-        const int out_minute = DepartureMinute(route, i);
-        const int back_minute = (out_minute + route.block_minutes + kTurnaroundMinutes) % kMinutesPerDay;
-        AddDeparture(flights, route, route.number + 2 * i, route.from, route.to, midnight_ms, out_minute);
-        AddDeparture(flights, route, route.number + 2 * i + 1, route.to, route.from, midnight_ms, back_minute);
+        const int out_minute = DepartureMinute(row, i);
+        const int back_minute = (out_minute + row.block_minutes + kTurnaroundMinutes) % kMinutesPerDay;
+        AddDeparture(flights, row, row.number + 2 * i, row.from, row.to, midnight_ms, out_minute);
+        AddDeparture(flights, row, row.number + 2 * i + 1, row.to, row.from, midnight_ms, back_minute);
       }
     }
   }

@@ -86,7 +86,7 @@ class ExecutorTest : public ::testing::Test {
       std::int64_t now = domain::NowMs();
       InsertRecord(tx, Record{"idr_" + marker, "POST /v1/things", "user:u1", marker, "m", "completed", "t", 0, 200,
                               "", now, now + 3'600'000});
-      return Outcome{201, body, "RUH-JED"};
+      return Outcome{201, body, domain::CacheScope::ParseRoute("RUH-JED")};
     };
   }
   ApiError RunExpectingError(const Request& request, const Executor::Operation& op) {
@@ -115,7 +115,8 @@ TEST_F(ExecutorTest, ExecutesAndStoresTheResponseWithTheOperationsWrites) {
   EXPECT_EQ(r.status, 201);
   EXPECT_EQ(r.body, R"({"id":"bk_1"})");
   EXPECT_FALSE(r.replayed);
-  EXPECT_EQ(r.changed_route, "RUH-JED");
+  ASSERT_TRUE(r.changed_scope.has_value());
+  EXPECT_EQ(r.changed_scope->Key(), "RUH-JED");
   EXPECT_FALSE(r.error.has_value());
   auto stored = Find("k1");
   ASSERT_TRUE(stored);
@@ -135,7 +136,7 @@ TEST_F(ExecutorTest, ReplaysTheSameStatusAndBodyBytesWithoutRunningAgain) {
   EXPECT_TRUE(again.replayed);
   EXPECT_EQ(again.status, first.status);
   EXPECT_EQ(again.body, body);
-  EXPECT_TRUE(again.changed_route.empty()) << "a replay changed nothing";
+  EXPECT_FALSE(again.changed_scope.has_value()) << "a replay changed nothing";
   EXPECT_FALSE(Find("marker-2b"));
 }
 
@@ -164,13 +165,14 @@ TEST_F(ExecutorTest, StoresAnErrorOutcomeTogetherWithTheWritesItCommits) {
   int calls = 0;
   auto expired = [&](storage::Tx& tx) {
     Writes("marker-4", "", &calls)(tx);
-    return Outcome{.changed_route = "RUH-JED", .error = ApiError(ErrorCode::kInvalidState, "expired")};
+    return Outcome{.changed_scope = domain::CacheScope::ParseRoute("RUH-JED"), .error = ApiError(ErrorCode::kInvalidState, "expired")};
   };
   Result r = executor_->Run(ctx_, Req("k4"), expired);
   EXPECT_EQ(r.status, 409);
   EXPECT_EQ(r.body, FakeRender(ApiError(ErrorCode::kInvalidState, "expired"), "corr-1").body);
   EXPECT_EQ(r.error, ErrorCode::kInvalidState);
-  EXPECT_EQ(r.changed_route, "RUH-JED");
+  ASSERT_TRUE(r.changed_scope.has_value());
+  EXPECT_EQ(r.changed_scope->Key(), "RUH-JED");
   EXPECT_TRUE(Find("marker-4")) << "the error outcome's writes commit";
   auto stored = Find("k4");
   ASSERT_TRUE(stored);
@@ -246,7 +248,7 @@ TEST_F(ExecutorTest, AnExpiredLeaseIsTakenOverByExactlyOneOfConcurrentRetries) {
       try {
         Result r = executor_->Run(ctx, Req("k9"), [&](storage::Tx&) {
           ++calls;
-          return Outcome{201, "taken", ""};
+          return Outcome{201, "taken"};
         });
         ++(r.replayed ? replayed : executed);
       } catch (const ApiError& e) {
@@ -281,7 +283,7 @@ TEST_F(ExecutorTest, ConcurrentFirstRequestsExecuteOnce) {
       try {
         Result r = executor_->Run(ctx, Req("k10"), [&](storage::Tx&) {
           ++calls;
-          return Outcome{201, "once", ""};
+          return Outcome{201, "once"};
         });
         ++(r.replayed ? answered : executed);
       } catch (const ApiError& e) {

@@ -161,7 +161,7 @@ TEST_F(PipelineTest, BeginAnswersAnUnknownPathWith404Problem) {
   auto body = Body(*ex.response);
   EXPECT_EQ(body.at("type").as_string(), "/problems/not-found");
   EXPECT_EQ(body.at("correlation_id").as_string(), "cid-404");
-  EXPECT_EQ(ex.ctx.route, "unmatched");
+  EXPECT_EQ(ex.ctx.route_template, "unmatched");
 }
 
 TEST_F(PipelineTest, BeginAnswersAWrongMethodWith405AndAllow) {
@@ -172,7 +172,7 @@ TEST_F(PipelineTest, BeginAnswersAWrongMethodWith405AndAllow) {
   EXPECT_EQ(ex.response->status, 405);
   EXPECT_EQ(ex.response->Header("Allow"), "GET, POST");
   EXPECT_EQ(Body(*ex.response).at("type").as_string(), "/problems/method-not-allowed");
-  EXPECT_EQ(ex.ctx.route, "/v1/bookings");
+  EXPECT_EQ(ex.ctx.route_template, "/v1/bookings");
   EXPECT_EQ(handler_calls_, 0);
 }
 
@@ -217,7 +217,7 @@ TEST_F(PipelineTest, BeginLeavesWorkerRoutesForExecute) {
   ASSERT_TRUE(ex.response);
   EXPECT_EQ(ex.response->status, 200);
   EXPECT_EQ(last_id_param_, "fl_7");
-  EXPECT_EQ(ex.ctx.route, "/v1/flights/{id}");
+  EXPECT_EQ(ex.ctx.route_template, "/v1/flights/{id}");
 }
 
 TEST_F(PipelineTest, FinishEchoesAValidIncomingCorrelationId) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/cache_scope.hpp"
 #include "domain/errors.hpp"
 #include "domain/time.hpp"
 
@@ -41,7 +42,7 @@ TEST(SearchQuery, ParsesAFullQuery) {
   EXPECT_EQ(q.day_start_ms, *ParseDate("2026-12-01"));
   EXPECT_EQ(q.passengers, 3);
   EXPECT_EQ(q.cabin, "business");
-  EXPECT_EQ(q.Route(), "RUH-JED");
+  EXPECT_EQ(CacheScope::ForQuery(q).Key(), "RUH-JED");
 }
 
 TEST(SearchQuery, UpperCasesAirportCodesGivenInAnyCase) {

@@ -1,0 +1,196 @@
+#include "cache/memory_cache.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <stdexcept>
+#include <string>
+
+#include "observability/metrics.hpp"
+
+namespace rihla::cache {
+namespace {
+
+using namespace std::chrono_literals;
+using domain::CacheScope;
+
+const CacheScope kRuhJed{"RUH", "JED"};
+const CacheScope kRuhDmm{"RUH", "DMM"};
+
+CacheScope Junk(int i) { return CacheScope{"J" + std::to_string(i), "JED"}; }
+
+class MemoryCacheTest : public ::testing::Test {
+ protected:
+  // A cache on a clock the test moves by hand.
+  MemoryCache Make(std::size_t max_entries = 100, std::chrono::milliseconds ttl = 60s) {
+    return MemoryCache(metrics_, ttl, max_entries, [this] { return now_; });
+  }
+  static Lookup Fill(MemoryCache& cache, const CacheScope& scope, const std::string& key, std::string body = "v") {
+    return cache.GetOrLoad(scope, key, [&] { return body; });
+  }
+
+  Metrics metrics_;
+  MemoryCache::Clock::time_point now_ = MemoryCache::Clock::time_point{} + 24h;
+};
+
+TEST_F(MemoryCacheTest, MissesThenHits) {
+  MemoryCache cache = Make();
+  EXPECT_TRUE(cache.PeekIsNonBlocking());
+  EXPECT_EQ(cache.Status(), "ok");
+  int loads = 0;
+  auto load = [&] {
+    ++loads;
+    return std::string("body");
+  };
+  EXPECT_FALSE(cache.Peek(kRuhJed, "q").has_value());
+  Lookup first = cache.GetOrLoad(kRuhJed, "q", load);
+  EXPECT_FALSE(first.hit);
+  EXPECT_EQ(first.body, "body");
+  Lookup second = cache.GetOrLoad(kRuhJed, "q", load);
+  EXPECT_TRUE(second.hit);
+  EXPECT_EQ(second.body, "body");
+  EXPECT_EQ(loads, 1);
+  EXPECT_EQ(cache.Peek(kRuhJed, "q").value_or(""), "body");
+  // Same search key, other scope: another entry.
+  EXPECT_FALSE(cache.Peek(kRuhDmm, "q").has_value());
+  EXPECT_EQ(cache.size(), 1u);
+}
+
+TEST_F(MemoryCacheTest, RefusesAFillThatRacedWithAnInvalidation) {
+  MemoryCache cache = Make();
+  Lookup stale = cache.GetOrLoad(kRuhJed, "q", [&] {
+    cache.Invalidate(kRuhJed);  // a write committed and invalidated while this load was reading
+    return std::string("old");
+  });
+  EXPECT_EQ(stale.body, "old");  // the caller still gets its answer...
+  EXPECT_FALSE(cache.Peek(kRuhJed, "q").has_value());  // ...but nobody else does
+  EXPECT_EQ(cache.size(), 0u);
+  Lookup fresh = Fill(cache, kRuhJed, "q", "new");
+  EXPECT_FALSE(fresh.hit);
+  EXPECT_EQ(cache.Peek(kRuhJed, "q").value_or(""), "new");
+}
+
+TEST_F(MemoryCacheTest, RefusesAFillThatRacedWithAPurge) {
+  MemoryCache cache = Make();
+  Fill(cache, kRuhDmm, "q");
+  cache.GetOrLoad(kRuhJed, "q", [&] {
+    cache.PurgeAll();
+    return std::string("old");
+  });
+  EXPECT_FALSE(cache.Peek(kRuhJed, "q").has_value());
+  EXPECT_FALSE(cache.Peek(kRuhDmm, "q").has_value());
+  EXPECT_EQ(cache.size(), 0u);
+  EXPECT_EQ(cache.scopes(), 0u);
+}
+
+TEST_F(MemoryCacheTest, AnEntryExpiresAfterItsTtl) {
+  MemoryCache cache = Make(100, 1000ms);
+  Fill(cache, kRuhJed, "q");
+  now_ += 999ms;
+  EXPECT_TRUE(cache.Peek(kRuhJed, "q").has_value());
+  now_ += 1ms;
+  EXPECT_FALSE(cache.Peek(kRuhJed, "q").has_value());
+  int loads = 0;
+  cache.GetOrLoad(kRuhJed, "q", [&] {
+    ++loads;
+    return std::string("again");
+  });
+  EXPECT_EQ(loads, 1);
+  EXPECT_EQ(cache.Peek(kRuhJed, "q").value_or(""), "again");  // refilled with a new TTL
+  EXPECT_EQ(cache.size(), 1u);
+}
+
+TEST_F(MemoryCacheTest, InvalidationHidesOnlyItsScopeWithoutWalkingEntries) {
+  MemoryCache cache = Make(2000);
+  for (int i = 0; i < 1000; ++i) Fill(cache, kRuhJed, "q" + std::to_string(i));
+  Fill(cache, kRuhDmm, "q");
+  ASSERT_EQ(cache.size(), 1001u);
+
+  cache.Invalidate(kRuhJed);
+  // O(1): the generation moved on; no entry was visited or removed.
+  EXPECT_EQ(cache.size(), 1001u);
+  for (int i = 0; i < 1000; ++i) ASSERT_FALSE(cache.Peek(kRuhJed, "q" + std::to_string(i)).has_value()) << i;
+  EXPECT_TRUE(cache.Peek(kRuhDmm, "q").has_value());
+
+  // A scope nothing was cached for keeps no state.
+  std::size_t scopes = cache.scopes();
+  cache.Invalidate(CacheScope{"DMM", "DXB"});
+  EXPECT_EQ(cache.scopes(), scopes);
+}
+
+TEST_F(MemoryCacheTest, KeepsAHotKeyAHitWhileTenTimesMaxEntriesDistinctKeysFloodIt) {
+  constexpr std::size_t kMax = 100;
+  MemoryCache cache = Make(kMax);
+  Fill(cache, kRuhJed, "hot", "hot-body");
+  for (int i = 0; i < static_cast<int>(10 * kMax); ++i) {
+    Fill(cache, Junk(i), "q");
+    ASSERT_EQ(cache.Peek(kRuhJed, "hot").value_or(""), "hot-body") << "after " << i << " junk entries";
+    ASSERT_LE(cache.size(), kMax);
+  }
+  int loads = 0;
+  Lookup hot = cache.GetOrLoad(kRuhJed, "hot", [&] {
+    ++loads;
+    return std::string("reloaded");
+  });
+  EXPECT_TRUE(hot.hit);
+  EXPECT_EQ(loads, 0);
+  EXPECT_EQ(cache.size(), kMax);
+}
+
+TEST_F(MemoryCacheTest, AFullCacheEvictsOneEntryNotAll) {
+  constexpr int kMax = 50;
+  MemoryCache cache = Make(kMax);
+  for (int i = 0; i < kMax; ++i) Fill(cache, Junk(i), "q");
+  Fill(cache, kRuhJed, "q");
+  EXPECT_EQ(cache.size(), static_cast<std::size_t>(kMax));
+  int still_cached = 0;
+  for (int i = 0; i < kMax; ++i) still_cached += cache.Peek(Junk(i), "q").has_value();
+  EXPECT_EQ(still_cached, kMax - 1);
+  EXPECT_TRUE(cache.Peek(kRuhJed, "q").has_value());
+}
+
+TEST_F(MemoryCacheTest, EvictsSupersededEntriesBeforeReadOnes) {
+  MemoryCache cache = Make(3);
+  Fill(cache, Junk(0), "q");
+  Fill(cache, Junk(1), "q");
+  Fill(cache, Junk(2), "q");
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(cache.Peek(Junk(i), "q").has_value());  // all recently read
+  cache.Invalidate(Junk(1));
+  Fill(cache, kRuhJed, "q");
+  EXPECT_TRUE(cache.Peek(Junk(0), "q").has_value());
+  EXPECT_TRUE(cache.Peek(Junk(2), "q").has_value());
+  EXPECT_TRUE(cache.Peek(kRuhJed, "q").has_value());
+  EXPECT_EQ(cache.size(), 3u);
+}
+
+TEST_F(MemoryCacheTest, GenerationStateStaysBounded) {
+  constexpr std::size_t kMax = 50;
+  MemoryCache cache = Make(kMax);
+  for (int i = 0; i < static_cast<int>(10 * kMax); ++i) {
+    Fill(cache, Junk(i), "q");
+    cache.Invalidate(Junk(i + 1));       // a write to a scope nothing cached yet
+    cache.Invalidate(Junk(i / 2));       // and to one that may still have an entry
+    ASSERT_LE(cache.scopes(), kMax) << i;
+  }
+  EXPECT_THROW(cache.GetOrLoad(kRuhJed, "q", []() -> std::string { throw std::runtime_error("db down"); }),
+               std::runtime_error);
+  EXPECT_LE(cache.scopes(), kMax);  // a failed load leaves no state behind
+  cache.PurgeAll();
+  EXPECT_EQ(cache.size(), 0u);
+  EXPECT_EQ(cache.scopes(), 0u);
+  // The cache still works after its scope state was dropped and recreated.
+  Fill(cache, Junk(1), "q", "after");
+  EXPECT_EQ(cache.Peek(Junk(1), "q").value_or(""), "after");
+}
+
+TEST_F(MemoryCacheTest, AFailedLoadPropagatesAndCachesNothing) {
+  MemoryCache cache = Make();
+  EXPECT_THROW(cache.GetOrLoad(kRuhJed, "q", []() -> std::string { throw std::runtime_error("db down"); }),
+               std::runtime_error);
+  EXPECT_EQ(cache.size(), 0u);
+  EXPECT_EQ(cache.scopes(), 0u);
+  EXPECT_FALSE(Fill(cache, kRuhJed, "q").hit);
+}
+
+}  // namespace
+}  // namespace rihla::cache
