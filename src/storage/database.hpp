@@ -13,25 +13,10 @@
 #include <string_view>
 #include <vector>
 
-namespace soci {
-class session;
-}
+#include "storage/database_url.hpp"
+#include "storage/dialect.hpp"
 
 namespace rihla::storage {
-
-enum class Dialect { kSqlite, kPostgres, kMysql };
-std::string_view DialectName(Dialect dialect);
-
-struct DatabaseUrl {
-  Dialect dialect = Dialect::kSqlite;
-  std::string connect_string;  // SOCI connection string (holds the password: never log it)
-  std::string redacted;        // the URL with the password masked, for logs
-  std::string sqlite_path;     // sqlite only
-};
-
-// Parses `sqlite:PATH`, `postgresql://user:pass@host:port/db` (also `postgres://`) and
-// `mysql://user:pass@host:port/db`. Throws std::invalid_argument with a message naming the problem.
-DatabaseUrl ParseDatabaseUrl(std::string_view url);
 
 struct DatabaseOptions {
   std::size_t pool_size = 8;
@@ -43,7 +28,7 @@ struct DatabaseOptions {
 // A connection inside a transaction (or, for Read, autocommit). Repositories take it.
 struct Tx {
   soci::session& sql;
-  Dialect dialect;
+  const Dialect& dialect;
 };
 
 class Database {
@@ -52,9 +37,6 @@ class Database {
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
-
-  Dialect dialect() const { return url_.dialect; }
-  const DatabaseUrl& url() const { return url_; }
 
   // Runs `fn` in one transaction: SQLite BEGIN IMMEDIATE (one writer, no upgrade deadlocks),
   // PostgreSQL and MySQL READ COMMITTED (writes are guarded, single-statement conditional
@@ -85,17 +67,19 @@ class Database {
   void Release(std::unique_ptr<Slot> slot, bool broken);
   void Connect(Slot& slot);
 
-  DatabaseUrl url_;
+  const Dialect& dialect_;
+  std::string connect_string_;
+  std::string file_path_;
   DatabaseOptions options_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::unique_ptr<Slot>> idle_;  // guarded by mu_
   std::size_t created_ = 0;                  // guarded by mu_
   std::size_t in_use_ = 0;                   // guarded by mu_
-  // SQLite allows one writer at a time; writers of this process queue here instead of in
-  // SQLite's busy handler, whose sleeping back-off inflates tail latency. Other processes on the
-  // same file still meet the busy timeout.
-  std::mutex sqlite_writer_mu_;
+  // A single-writer engine (SQLite) allows one writer at a time; writers of this process queue
+  // here instead of in SQLite's busy handler, whose sleeping back-off inflates tail latency.
+  // Other processes on the same file still meet the busy timeout.
+  std::mutex writer_mu_;
 };
 
 }  // namespace rihla::storage

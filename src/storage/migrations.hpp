@@ -32,8 +32,9 @@ std::vector<std::string> SplitStatements(const std::string& sql);
 // edited (checksum mismatch) or the database has a version this binary does not know.
 int PendingMigrations(Database& db);
 // Applies pending migrations in order, each in its own transaction where the engine allows
-// (MySQL commits DDL implicitly). Serialized across processes by an engine lock. Returns how
-// many were applied. Throws MigrationError as PendingMigrations does.
+// (MySQL commits DDL implicitly). Serialized across processes by the dialect's migration lock
+// (Dialect::lock_migrations) where the engine has one. Returns how many were applied. Throws
+// MigrationError as PendingMigrations does, and what Database::Raw documents.
 int ApplyMigrations(Database& db, Logger& logger);
 
 }  // namespace rihla::storage
