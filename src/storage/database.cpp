@@ -4,136 +4,75 @@
 
 #include <filesystem>
 
-#include "domain/errors.hpp"
 #include "storage/engine_errors.hpp"
 
 namespace rihla::storage {
+namespace {
 
-struct Database::Slot {
-  std::unique_ptr<soci::session> session;
-};
+constexpr int kMaxRuns = 3;  // of one fn, when the engine keeps reporting conflicts
+constexpr const char* kCommit = "COMMIT";
+constexpr const char* kRollback = "ROLLBACK";
+constexpr const char* kPing = "SELECT 1";
+
+}  // namespace
 
 Database::Database(DatabaseUrl url, DatabaseOptions options)
-    : dialect_(DialectOf(url.engine)),
-      connect_string_(std::move(url.connect_string)),
-      file_path_(std::move(url.file_path)),
-      options_(options) {
-  if (options_.pool_size == 0) options_.pool_size = 1;
+    : dialect_(DialectOf(url.engine)), pool_(dialect_, std::move(url.connect_string), options) {
   if (dialect_.file_based) {
-    std::filesystem::path p(file_path_);
+    std::filesystem::path p(url.file_path);
     if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
   }
 }
 
 Database::~Database() = default;
 
-std::size_t Database::in_use() const {
-  std::lock_guard lock(mu_);
-  return in_use_;
-}
-
-void Database::Connect(Slot& slot) {
-  slot.session.reset();
-  auto session = std::make_unique<soci::session>();
-  try {
-    dialect_.open(*session, connect_string_, SessionTimeouts{options_.connect_timeout, options_.query_timeout});
-  } catch (const soci::soci_error& e) {
-    // The message may contain the host but never the password (libpq and MariaDB omit it).
-    throw StorageUnavailable(std::string("cannot connect to the ") + std::string(dialect_.name) +
-                             " database: " + e.get_error_message());
-  }
-  slot.session = std::move(session);
-}
-
-std::unique_ptr<Database::Slot> Database::Acquire() {
-  std::unique_lock lock(mu_);
-  auto deadline = std::chrono::steady_clock::now() + options_.acquire_timeout;
-  for (;;) {
-    if (!idle_.empty()) {
-      auto slot = std::move(idle_.back());
-      idle_.pop_back();
-      ++in_use_;
-      return slot;
-    }
-    if (created_ < options_.pool_size) {
-      ++created_;
-      ++in_use_;
-      return std::make_unique<Slot>();
-    }
-    if (cv_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() && created_ >= options_.pool_size) {
-      throw StorageUnavailable("no database connection became free in time");
-    }
-  }
-}
-
-void Database::Release(std::unique_ptr<Slot> slot, bool broken) {
-  if (broken) slot->session.reset();  // reconnect on next use
-  {
-    std::lock_guard lock(mu_);
-    --in_use_;
-    idle_.push_back(std::move(slot));
-  }
-  cv_.notify_one();
-}
-
-void Database::Run(Mode mode, const std::function<void(Tx&)>& fn) {
-  std::unique_lock<std::mutex> writer;
+// Holds this process's writer lock for the whole Run when the engine admits one writer and
+// `mode` writes; otherwise returns an empty lock.
+std::unique_lock<std::mutex> Database::QueueWriter(Mode mode) {
   if (dialect_.single_writer && (mode == Mode::kWrite || mode == Mode::kWriteStatement)) {
-    writer = std::unique_lock(writer_mu_);
+    return std::unique_lock(writer_mu_);
   }
-  auto slot = Acquire();
-  bool broken = false;
-  struct Returner {
-    Database& db;
-    std::unique_ptr<Slot>& slot;
-    bool& broken;
-    ~Returner() { db.Release(std::move(slot), broken); }
-  } returner{*this, slot, broken};
+  return {};
+}
 
-  for (int attempt = 1;; ++attempt) {
-    if (!slot->session) {
-      try {
-        Connect(*slot);
-      } catch (...) {
-        broken = true;
-        throw;
-      }
-    }
-    soci::session& sql = *slot->session;
-    Tx tx{sql, dialect_};
-    bool in_tx = false;
+// Runs `fn` once on the lease's session: between BEGIN and COMMIT for kWrite, bare otherwise.
+// When fn throws inside the transaction it rolls back first (a failed ROLLBACK marks the lease
+// broken) and rethrows. A failed BEGIN or COMMIT throws as is: there is nothing to roll back.
+void Database::RunOnce(Mode mode, ConnectionPool::Lease& lease, const std::function<void(Tx&)>& fn) {
+  Tx tx{lease.Session(), dialect_};
+  if (mode != Mode::kWrite) {
+    fn(tx);
+    return;
+  }
+  tx.sql << dialect_.begin;
+  try {
+    fn(tx);
+  } catch (...) {
     try {
-      if (mode == Mode::kWrite) {
-        sql << dialect_.begin;
-        in_tx = true;
-      }
-      fn(tx);
-      if (in_tx) {
-        in_tx = false;
-        sql << "COMMIT";
-      }
+      tx.sql << kRollback;
+    } catch (...) {
+      lease.MarkBroken();
+    }
+    throw;
+  }
+  tx.sql << kCommit;
+}
+
+// Acquires a connection (throws StorageUnavailable when none frees up or it cannot connect),
+// runs fn, and sorts engine errors: conflicts re-run fn up to kMaxRuns, a lost connection
+// (or a failed ROLLBACK) drops the session, and every engine error leaves as a domain error.
+void Database::Run(Mode mode, const std::function<void(Tx&)>& fn) {
+  std::unique_lock<std::mutex> writer = QueueWriter(mode);
+  ConnectionPool::Lease lease = pool_.Acquire();
+  for (int run = 1;; ++run) {
+    try {
+      RunOnce(mode, lease, fn);
       return;
     } catch (const soci::soci_error& e) {
-      EngineFailure failure = ClassifyEngineError(e, dialect_);
-      if (in_tx) {
-        try {
-          sql << "ROLLBACK";
-        } catch (...) {
-          failure = EngineFailure::kConnection;
-        }
-      }
-      if (failure == EngineFailure::kRetry && attempt < 3) continue;
-      if (failure == EngineFailure::kConnection) broken = true;
+      EngineFailure failure = lease.broken() ? EngineFailure::kConnection : ClassifyEngineError(e, dialect_);
+      if (failure == EngineFailure::kRetry && run < kMaxRuns) continue;
+      if (failure == EngineFailure::kConnection) lease.MarkBroken();
       ThrowEngineFailure(failure, e);
-    } catch (...) {
-      if (in_tx) {
-        try {
-          sql << "ROLLBACK";
-        } catch (...) {
-          broken = true;
-        }
-      }
-      throw;
     }
   }
 }
@@ -147,7 +86,7 @@ bool Database::Ping() {
   try {
     Read([](Tx& tx) {
       int one = 0;
-      tx.sql << "SELECT 1", soci::into(one);
+      tx.sql << kPing, soci::into(one);
     });
     return true;
   } catch (const std::exception&) {
