@@ -14,7 +14,8 @@
 
 namespace rihla::storage {
 
-// A connection inside a transaction (or, for Read, autocommit). Repositories take it.
+// A connection inside a Write transaction, or in autocommit for the other modes, with its
+// engine's traits. Repositories take it; it is valid only during the call that passed it.
 struct Tx {
   soci::session& sql;
   const Dialect& dialect;

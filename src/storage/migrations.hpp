@@ -1,5 +1,5 @@
 #pragma once
-// Versioned, checksummed schema migrations per dialect (migrations/<dialect>/NNNN_name.sql,
+// Versioned, checksummed schema migrations per engine (migrations/<Dialect::name>/NNNN_name.sql,
 // embedded at build time). Applied versions are recorded in schema_migrations with the SHA-256
 // of their text; a database whose applied migration differs from this binary's copy is refused.
 #include <stdexcept>
@@ -12,7 +12,7 @@
 namespace rihla::storage {
 
 struct EmbeddedMigration {
-  const char* dialect;
+  const char* dialect;  // Dialect::name of the engine it is for
   int version;
   const char* name;
   const char* sql;
