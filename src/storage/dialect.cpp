@@ -139,9 +139,10 @@ std::optional<EngineFailure> ClassifyMysql(const soci::soci_error& e) {
   if (my == nullptr) return std::nullopt;
   unsigned n = my->err_num_;
   if (n == 1062 || n == 1586) return EngineFailure::kDuplicate;
-  if (n == 1213 || n == 1205) return EngineFailure::kRetry;                // deadlock, lock wait timeout
-  if (n >= 2000 && n < 3000) return EngineFailure::kConnection;            // client: gone away, lost, can't connect
-  if (n == 1927 || n == 1053 || n == 3024 || n == 1969) return EngineFailure::kConnection;  // killed, shutdown, timeouts
+  if (n == 1213 || n == 1205) return EngineFailure::kRetry;      // deadlock, lock wait timeout
+  if (n >= 2000 && n < 3000) return EngineFailure::kConnection;  // client: gone away, lost, can't connect
+  // killed, shutdown, timeouts
+  if (n == 1927 || n == 1053 || n == 3024 || n == 1969) return EngineFailure::kConnection;
   return std::nullopt;
 }
 
