@@ -4,7 +4,8 @@
 #include "domain/models.hpp"
 #include "domain/time.hpp"
 #include "security/crypto.hpp"
-#include "storage/booking_repository.hpp"
+#include "storage/token_repository.hpp"
+#include "storage/user_repository.hpp"
 
 namespace rihla::services {
 

@@ -10,6 +10,7 @@
 #include "domain/time.hpp"
 #include "domain/webhook_signature.hpp"
 #include "storage/booking_repository.hpp"
+#include "storage/payment_event_repository.hpp"
 
 namespace rihla::services {
 namespace {

@@ -2,18 +2,12 @@
 
 #include <soci/soci.h>
 
-#include "storage/statement.hpp"
-
 #include "domain/render.hpp"
+#include "storage/statement.hpp"
 
 namespace rihla::storage {
 namespace {
 
-constexpr const char* kInsertUser =
-    "INSERT INTO users (id, email, email_normalized, password_hash, created_at) VALUES (:id, :e, :n, :h, :t)";
-constexpr const char* kFindUserByEmail = "SELECT id, email, password_hash FROM users WHERE email_normalized = :n";
-constexpr const char* kInsertToken = "INSERT INTO tokens (token_hash, user_id, created_at) VALUES (:h, :u, :t)";
-constexpr const char* kUserForToken = "SELECT user_id FROM tokens WHERE token_hash = :h";
 constexpr const char* kInsertBooking =
     "INSERT INTO bookings (id, user_id, flight_id, status, seats, total_minor, currency, created_at, expires_at,"
     " updated_at) VALUES (:id, :u, :f, :s, :n, :t, :c, :ca, :ea, :ua)";
@@ -28,19 +22,21 @@ constexpr const char* kListAfterWhere =
     " ORDER BY created_at DESC, id DESC LIMIT :l";
 constexpr const char* kPassengers =
     "SELECT given_name, family_name FROM passengers WHERE booking_id = :b ORDER BY seq";
+// TransitionBooking: the base, then the status list (fixed identifiers), then the guards set.
+constexpr const char* kTransition =
+    "UPDATE bookings SET status = :to, updated_at = :now WHERE id = :id AND status IN (";
+constexpr const char* kTransitionExpiredBefore = " AND expires_at <= :eb";
+constexpr const char* kTransitionValidAfter = " AND expires_at > :va";
 constexpr const char* kDueForExpiry =
     "SELECT id FROM bookings WHERE status = 'pending_payment' AND expires_at <= :now ORDER BY expires_at LIMIT :l";
-constexpr const char* kEventExists = "SELECT COUNT(*) FROM payment_events WHERE id = :id";
-constexpr const char* kInsertEvent =
-    "INSERT INTO payment_events (id, type, booking_id, amount_minor, currency, result, reason, received_at)"
-    " VALUES (:id, :ty, :b, :a, :c, :r, :re, :t)";
 
 struct BookingRow {
   std::string id, user_id, flight_id, status, currency;
   long long total = 0, created = 0, expires = 0;
 };
 
-// Adds the booking columns as into-elements; the caller adds its use-elements and calls Prepare.
+// Adds the booking columns as into-elements; the caller adds its use-elements and calls
+// PrepareStatement.
 void IntoBooking(soci::statement& st, BookingRow& r) {
   st.exchange(soci::into(r.id));
   st.exchange(soci::into(r.user_id));
@@ -51,7 +47,6 @@ void IntoBooking(soci::statement& st, BookingRow& r) {
   st.exchange(soci::into(r.created));
   st.exchange(soci::into(r.expires));
 }
-
 
 domain::Booking ToBooking(const BookingRow& r) {
   domain::Booking b;
@@ -84,32 +79,6 @@ std::string StatusList(const std::vector<domain::BookingStatus>& statuses) {
 }
 
 }  // namespace
-
-void InsertUser(Tx& tx, const domain::User& user, const std::string& email_normalized, std::int64_t now_ms) {
-  long long now = now_ms;
-  tx.sql << kInsertUser, soci::use(user.id), soci::use(user.email), soci::use(email_normalized),
-      soci::use(user.password_hash), soci::use(now);
-}
-
-std::optional<domain::User> FindUserByEmail(Tx& tx, const std::string& email_normalized) {
-  domain::User u;
-  soci::indicator ind;
-  tx.sql << kFindUserByEmail, soci::use(email_normalized), soci::into(u.id, ind), soci::into(u.email),
-      soci::into(u.password_hash);
-  if (!tx.sql.got_data()) return std::nullopt;
-  return u;
-}
-
-void InsertToken(Tx& tx, const std::string& token_hash, const std::string& user_id, std::int64_t now_ms) {
-  long long now = now_ms;
-  tx.sql << kInsertToken, soci::use(token_hash), soci::use(user_id), soci::use(now);
-}
-
-std::string UserForTokenHash(Tx& tx, const std::string& token_hash) {
-  std::string user_id;
-  tx.sql << kUserForToken, soci::use(token_hash), soci::into(user_id);
-  return tx.sql.got_data() ? user_id : std::string();
-}
 
 void InsertBooking(Tx& tx, const domain::Booking& b, std::int64_t now_ms) {
   std::string status(domain::StatusName(b.status));
@@ -165,10 +134,9 @@ std::vector<domain::Booking> ListBookings(Tx& tx, const std::string& user_id, co
 
 bool TransitionBooking(Tx& tx, const std::string& id, const TransitionGuard& guard, domain::BookingStatus to,
                        std::int64_t now_ms) {
-  std::string sql = "UPDATE bookings SET status = :to, updated_at = :now WHERE id = :id AND status IN (" +
-                    StatusList(guard.from) + ")";
-  if (guard.expired_before) sql += " AND expires_at <= :eb";
-  if (guard.valid_after) sql += " AND expires_at > :va";
+  std::string sql = kTransition + StatusList(guard.from) + ")";
+  if (guard.expired_before) sql += kTransitionExpiredBefore;
+  if (guard.valid_after) sql += kTransitionValidAfter;
   std::string to_name(domain::StatusName(to));
   long long now = now_ms;
   long long eb = guard.expired_before.value_or(0), va = guard.valid_after.value_or(0);
@@ -191,22 +159,6 @@ std::vector<std::string> BookingsDueForExpiry(Tx& tx, std::int64_t now_ms, int l
   st.execute();
   while (st.fetch()) out.push_back(id);
   return out;
-}
-
-bool PaymentEventExists(Tx& tx, const std::string& id) {
-  long long n = 0;
-  tx.sql << kEventExists, soci::use(id), soci::into(n);
-  return n > 0;
-}
-
-void InsertPaymentEvent(Tx& tx, const PaymentEventRow& e, std::int64_t now_ms) {
-  long long amount = e.amount_minor, now = now_ms;
-  soci::indicator b_ind = e.booking_id.empty() ? soci::i_null : soci::i_ok;
-  soci::indicator c_ind = e.currency.empty() ? soci::i_null : soci::i_ok;
-  soci::indicator a_ind = e.currency.empty() ? soci::i_null : soci::i_ok;
-  soci::indicator r_ind = e.reason.empty() ? soci::i_null : soci::i_ok;
-  tx.sql << kInsertEvent, soci::use(e.id), soci::use(e.type), soci::use(e.booking_id, b_ind), soci::use(amount, a_ind),
-      soci::use(e.currency, c_ind), soci::use(e.result), soci::use(e.reason, r_ind), soci::use(now);
 }
 
 }  // namespace rihla::storage

@@ -1,6 +1,8 @@
 #pragma once
-// Users, tokens, bookings, passengers, payment events. Every function runs inside the caller's
-// Tx and throws what Database::Write/Read document.
+// Bookings with their passengers: one aggregate, written together by InsertBooking and always
+// loaded together. Every function runs inside the caller's Tx and throws what
+// Database::Write/Read document.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -9,13 +11,6 @@
 #include "storage/database.hpp"
 
 namespace rihla::storage {
-
-// Throws DuplicateKey when the normalized email exists.
-void InsertUser(Tx& tx, const domain::User& user, const std::string& email_normalized, std::int64_t now_ms);
-std::optional<domain::User> FindUserByEmail(Tx& tx, const std::string& email_normalized);
-void InsertToken(Tx& tx, const std::string& token_hash, const std::string& user_id, std::int64_t now_ms);
-// The user id owning the token hash, or empty.
-std::string UserForTokenHash(Tx& tx, const std::string& token_hash);
 
 void InsertBooking(Tx& tx, const domain::Booking& booking, std::int64_t now_ms);
 std::optional<domain::Booking> FindBooking(Tx& tx, const std::string& id);
@@ -41,12 +36,5 @@ bool TransitionBooking(Tx& tx, const std::string& id, const TransitionGuard& gua
 
 // Ids of pending bookings whose hold ended at or before `now_ms`, oldest first.
 std::vector<std::string> BookingsDueForExpiry(Tx& tx, std::int64_t now_ms, int limit);
-
-struct PaymentEventRow {
-  std::string id, type, booking_id, currency, result, reason;
-  std::int64_t amount_minor = 0;
-};
-bool PaymentEventExists(Tx& tx, const std::string& id);
-void InsertPaymentEvent(Tx& tx, const PaymentEventRow& event, std::int64_t now_ms);
 
 }  // namespace rihla::storage

@@ -1,49 +1,24 @@
 #pragma once
-// The database handle: a bounded pool of SOCI sessions to SQLite, PostgreSQL or MySQL/MariaDB,
-// transactions with the isolation each engine needs, and translation of every engine's errors
-// into StorageUnavailable / DuplicateKey (domain/errors.hpp).
+// The database handle: transactions over a bounded pool of SOCI sessions to SQLite, PostgreSQL
+// or MySQL/MariaDB, with each engine's BEGIN, isolation and session settings taken from its
+// Dialect entry, and every engine's errors translated into StorageUnavailable / DuplicateKey
+// (domain/errors.hpp).
 //
 // Thread-safe. Calls block: call them from worker threads, never from an I/O thread.
-#include <chrono>
-#include <condition_variable>
 #include <functional>
-#include <memory>
 #include <mutex>
-#include <string>
-#include <string_view>
-#include <vector>
 
-namespace soci {
-class session;
-}
+#include "storage/connection_pool.hpp"
+#include "storage/database_url.hpp"
+#include "storage/dialect.hpp"
 
 namespace rihla::storage {
 
-enum class Dialect { kSqlite, kPostgres, kMysql };
-std::string_view DialectName(Dialect dialect);
-
-struct DatabaseUrl {
-  Dialect dialect = Dialect::kSqlite;
-  std::string connect_string;  // SOCI connection string (holds the password: never log it)
-  std::string redacted;        // the URL with the password masked, for logs
-  std::string sqlite_path;     // sqlite only
-};
-
-// Parses `sqlite:PATH`, `postgresql://user:pass@host:port/db` (also `postgres://`) and
-// `mysql://user:pass@host:port/db`. Throws std::invalid_argument with a message naming the problem.
-DatabaseUrl ParseDatabaseUrl(std::string_view url);
-
-struct DatabaseOptions {
-  std::size_t pool_size = 8;
-  std::chrono::seconds connect_timeout{3};
-  std::chrono::seconds query_timeout{10};
-  std::chrono::milliseconds acquire_timeout{5000};  // waiting for a free connection
-};
-
-// A connection inside a transaction (or, for Read, autocommit). Repositories take it.
+// A connection inside a Write transaction, or in autocommit for the other modes, with its
+// engine's traits. Repositories take it; it is valid only during the call that passed it.
 struct Tx {
   soci::session& sql;
-  Dialect dialect;
+  const Dialect& dialect;
 };
 
 class Database {
@@ -53,20 +28,19 @@ class Database {
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
 
-  Dialect dialect() const { return url_.dialect; }
-  const DatabaseUrl& url() const { return url_; }
+  // Every mode below re-runs `fn` when the engine reports a serialization failure or deadlock
+  // (at most 3 runs in all), so fn must not have effects outside the database. Each throws
+  // StorageUnavailable (connection lost or refused, timeout, pool exhausted, conflicts that
+  // persisted), DuplicateKey, std::runtime_error for any other engine error, or what fn throws.
 
-  // Runs `fn` in one transaction: SQLite BEGIN IMMEDIATE (one writer, no upgrade deadlocks),
-  // PostgreSQL and MySQL READ COMMITTED (writes are guarded, single-statement conditional
-  // updates, so no lost updates). Commits when fn returns, rolls back when it throws.
-  // A serialization failure or deadlock reported by the engine re-runs fn (up to 3 times), so
-  // fn must not have effects outside the transaction.
-  // Throws StorageUnavailable (connection lost, timeout, pool exhausted), DuplicateKey, or what fn throws.
+  // Runs `fn` in one transaction begun with the dialect's BEGIN (isolation: see its entry in
+  // dialect.cpp). Commits when fn returns, rolls back when it throws.
   void Write(const std::function<void(Tx&)>& fn);
-  // Runs `fn` on a connection without an explicit transaction (single-statement reads).
+  // Runs `fn` on a connection without an explicit transaction: each statement autocommits and
+  // sees what was committed before it, so statements of one call may see different states.
   void Read(const std::function<void(Tx&)>& fn);
-  // Runs one write statement in autocommit mode (no BEGIN/COMMIT round trips); on SQLite it is
-  // serialized with the other writers of this process like Write.
+  // Runs one write statement in autocommit mode (no BEGIN/COMMIT round trips); on a
+  // single-writer engine (SQLite) it queues with this process's other writers like Write.
   void WriteStatement(const std::function<void(Tx&)>& fn);
   // Runs statements outside any transaction (migrations manage their own).
   void Raw(const std::function<void(Tx&)>& fn);
@@ -74,28 +48,21 @@ class Database {
   // True when a trivial query succeeds within the timeouts.
   bool Ping();
 
-  std::size_t pool_size() const { return options_.pool_size; }
-  std::size_t in_use() const;
+  std::size_t pool_size() const { return pool_.size(); }
+  std::size_t in_use() const { return pool_.in_use(); }
 
  private:
-  struct Slot;
   enum class Mode { kWrite, kRead, kRaw, kWriteStatement };
   void Run(Mode mode, const std::function<void(Tx&)>& fn);
-  std::unique_ptr<Slot> Acquire();
-  void Release(std::unique_ptr<Slot> slot, bool broken);
-  void Connect(Slot& slot);
+  std::unique_lock<std::mutex> QueueWriter(Mode mode);
+  void RunOnce(Mode mode, ConnectionPool::Lease& lease, const std::function<void(Tx&)>& fn);
 
-  DatabaseUrl url_;
-  DatabaseOptions options_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<std::unique_ptr<Slot>> idle_;  // guarded by mu_
-  std::size_t created_ = 0;                  // guarded by mu_
-  std::size_t in_use_ = 0;                   // guarded by mu_
-  // SQLite allows one writer at a time; writers of this process queue here instead of in
-  // SQLite's busy handler, whose sleeping back-off inflates tail latency. Other processes on the
-  // same file still meet the busy timeout.
-  std::mutex sqlite_writer_mu_;
+  const Dialect& dialect_;
+  ConnectionPool pool_;
+  // A single-writer engine (SQLite) allows one writer at a time; writers of this process queue
+  // here instead of in SQLite's busy handler, whose sleeping back-off inflates tail latency.
+  // Other processes on the same file still meet the busy timeout.
+  std::mutex writer_mu_;
 };
 
 }  // namespace rihla::storage

@@ -43,7 +43,8 @@ struct FlightRow {
   }
 };
 
-// Adds the flight columns as into-elements; the caller adds its use-elements and calls Prepare.
+// Adds the flight columns as into-elements; the caller adds its use-elements and calls
+// PrepareStatement.
 void IntoFlight(soci::statement& st, FlightRow& r) {
   st.exchange(soci::into(r.id));
   st.exchange(soci::into(r.number));

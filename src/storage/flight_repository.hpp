@@ -33,6 +33,8 @@ bool UpdateSeatsTotal(Tx& tx, const std::string& id, int new_total);
 
 // Takes `seats` seats in one guarded statement; false when fewer are available (or no flight).
 bool HoldSeats(Tx& tx, const std::string& flight_id, int seats);
+// Gives `seats` seats back in one guarded statement; changes nothing when that would exceed
+// seats_total (or there is no such flight).
 void ReleaseSeats(Tx& tx, const std::string& flight_id, int seats);
 
 }  // namespace rihla::storage

@@ -19,11 +19,13 @@ constexpr const char* kCreateMigrationsTable =
 constexpr const char* kSelectApplied = "SELECT version, checksum FROM schema_migrations ORDER BY version";
 constexpr const char* kInsertApplied =
     "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (:v, :n, :c, :t)";
+constexpr const char* kCommit = "COMMIT";
+constexpr const char* kRollback = "ROLLBACK";
 
-std::vector<const EmbeddedMigration*> ForDialect(Dialect dialect) {
+std::vector<const EmbeddedMigration*> ForDialect(const Dialect& dialect) {
   std::vector<const EmbeddedMigration*> out;
   for (const auto& m : EmbeddedMigrations()) {
-    if (DialectName(dialect) == m.dialect) out.push_back(&m);
+    if (dialect.name == m.dialect) out.push_back(&m);
   }
   return out;
 }
@@ -40,7 +42,7 @@ std::map<int, std::string> Applied(Tx& tx) {
 }
 
 // Returns the migrations still to apply; throws on an edited or unknown applied migration.
-std::vector<const EmbeddedMigration*> Plan(Dialect dialect, const std::map<int, std::string>& applied) {
+std::vector<const EmbeddedMigration*> Plan(const Dialect& dialect, const std::map<int, std::string>& applied) {
   auto known = ForDialect(dialect);
   std::map<int, const EmbeddedMigration*> by_version;
   for (const auto* m : known) by_version[m->version] = m;
@@ -98,30 +100,19 @@ int ApplyMigrations(Database& db, Logger& logger) {
   int count = 0;
   db.Raw([&](Tx& tx) {
     // Serialize concurrent `migrate` runs (several instances starting at once).
-    if (tx.dialect == Dialect::kPostgres) tx.sql << "SELECT pg_advisory_lock(726110)";
-    if (tx.dialect == Dialect::kMysql) {
-      int got = 0;
-      tx.sql << "SELECT GET_LOCK('rihla_migrate', 60)", soci::into(got);
-    }
+    tx.dialect.lock_migrations(tx.sql);
     struct Unlock {
       Tx& tx;
       ~Unlock() {
         try {
-          if (tx.dialect == Dialect::kPostgres) tx.sql << "SELECT pg_advisory_unlock(726110)";
-          if (tx.dialect == Dialect::kMysql) {
-            int released = 0;
-            tx.sql << "SELECT RELEASE_LOCK('rihla_migrate')", soci::into(released);
-          }
+          tx.dialect.unlock_migrations(tx.sql);
         } catch (...) {
         }
       }
     } unlock{tx};
     auto pending = Plan(tx.dialect, Applied(tx));
     for (const auto* m : pending) {
-      const char* begin = tx.dialect == Dialect::kSqlite ? "BEGIN IMMEDIATE"
-                          : tx.dialect == Dialect::kMysql ? "START TRANSACTION"
-                                                          : "BEGIN";
-      tx.sql << begin;
+      tx.sql << tx.dialect.begin;
       try {
         for (const auto& statement : SplitStatements(m->sql)) tx.sql << statement;
         std::string checksum = Sha256Hex(m->sql);
@@ -129,10 +120,10 @@ int ApplyMigrations(Database& db, Logger& logger) {
         std::string name = m->name;
         int version = m->version;
         tx.sql << kInsertApplied, soci::use(version), soci::use(name), soci::use(checksum), soci::use(now);
-        tx.sql << "COMMIT";
+        tx.sql << kCommit;
       } catch (...) {
         try {
-          tx.sql << "ROLLBACK";
+          tx.sql << kRollback;
         } catch (...) {
         }
         throw;

@@ -1,5 +1,5 @@
 #pragma once
-// Versioned, checksummed schema migrations per dialect (migrations/<dialect>/NNNN_name.sql,
+// Versioned, checksummed schema migrations per engine (migrations/<Dialect::name>/NNNN_name.sql,
 // embedded at build time). Applied versions are recorded in schema_migrations with the SHA-256
 // of their text; a database whose applied migration differs from this binary's copy is refused.
 #include <stdexcept>
@@ -12,7 +12,7 @@
 namespace rihla::storage {
 
 struct EmbeddedMigration {
-  const char* dialect;
+  const char* dialect;  // Dialect::name of the engine it is for
   int version;
   const char* name;
   const char* sql;
@@ -32,8 +32,9 @@ std::vector<std::string> SplitStatements(const std::string& sql);
 // edited (checksum mismatch) or the database has a version this binary does not know.
 int PendingMigrations(Database& db);
 // Applies pending migrations in order, each in its own transaction where the engine allows
-// (MySQL commits DDL implicitly). Serialized across processes by an engine lock. Returns how
-// many were applied. Throws MigrationError as PendingMigrations does.
+// (MySQL commits DDL implicitly). Serialized across processes by the dialect's migration lock
+// (Dialect::lock_migrations) where the engine has one. Returns how many were applied. Throws
+// MigrationError as PendingMigrations does, and what Database::Raw documents.
 int ApplyMigrations(Database& db, Logger& logger);
 
 }  // namespace rihla::storage

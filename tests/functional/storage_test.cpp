@@ -14,7 +14,9 @@
 #include "observability/logger.hpp"
 #include "storage/flight_repository.hpp"
 #include "storage/migrations.hpp"
+#include "storage/payment_event_repository.hpp"
 #include "storage/seed.hpp"
+#include "storage/user_repository.hpp"
 #include "support/server_process.hpp"
 
 namespace rihla::test {
@@ -25,8 +27,8 @@ class StorageTest : public ::testing::Test {
   void SetUp() override {
     char tmpl[] = "/tmp/rihla-st.XXXXXX";
     dir_ = ::mkdtemp(tmpl);
-    db_ = std::make_unique<storage::Database>(storage::ParseDatabaseUrl(FreshDatabaseUrl(dir_)),
-                                              storage::DatabaseOptions{8});
+    url_ = FreshDatabaseUrl(dir_);
+    db_ = std::make_unique<storage::Database>(storage::ParseDatabaseUrl(url_), storage::DatabaseOptions{8});
     logger_ = std::make_unique<Logger>(LogLevel::kError, log_ = std::tmpfile());
     int embedded = 0;
     for (const auto& m : storage::EmbeddedMigrations()) embedded += std::string(m.dialect) == Backend() ? 1 : 0;
@@ -45,6 +47,7 @@ class StorageTest : public ::testing::Test {
                           domain::NowMs() + domain::kDayMs + 3'600'000, "economy", {10000, "SAR"}, seats, seats};
   }
   std::string dir_;
+  std::string url_;
   std::FILE* log_ = nullptr;
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<Logger> logger_;
@@ -128,6 +131,50 @@ TEST_F(StorageTest, CleanupNeverDeletesALiveLease) {
   std::vector<std::string> ids;
   db_->Read([&](storage::Tx& tx) { ids = idempotency::ExpiredRecordIds(tx, now, 100); });
   EXPECT_EQ(ids, std::vector<std::string>{"idr_done"});
+}
+
+TEST_F(StorageTest, UniqueColumnsOtherThanTheKeySurfaceAsDuplicateKey) {
+  domain::User user{"usr_dup1", "Dup@Example.com", "hash"};
+  db_->Write([&](storage::Tx& tx) { storage::InsertUser(tx, user, "dup@example.com", domain::NowMs()); });
+  user.id = "usr_dup2";  // another id, the same normalized email
+  EXPECT_THROW(
+      db_->Write([&](storage::Tx& tx) { storage::InsertUser(tx, user, "dup@example.com", domain::NowMs()); }),
+      DuplicateKey);
+  storage::PaymentEventRow event{"evt_dup", "payment.succeeded", "", "", "ignored", "", 0};
+  db_->Write([&](storage::Tx& tx) { storage::InsertPaymentEvent(tx, event, domain::NowMs()); });
+  EXPECT_THROW(db_->Write([&](storage::Tx& tx) { storage::InsertPaymentEvent(tx, event, domain::NowMs()); }),
+               DuplicateKey);
+}
+
+TEST_F(StorageTest, AWriteThatThrowsIsRolledBackAndTheConnectionStaysUsable) {
+  EXPECT_THROW(db_->Write([&](storage::Tx& tx) {
+    storage::InsertFlight(tx, Flight("fl_rb0001", 5), domain::NowMs());
+    throw std::runtime_error("the operation failed after its insert");
+  }),
+               std::runtime_error);
+  std::optional<domain::Flight> f;
+  db_->Read([&](storage::Tx& tx) { f = storage::FindFlight(tx, "fl_rb0001"); });
+  EXPECT_FALSE(f.has_value());
+  db_->Write([&](storage::Tx& tx) { storage::InsertFlight(tx, Flight("fl_rb0001", 5), domain::NowMs()); });
+  db_->Read([&](storage::Tx& tx) { f = storage::FindFlight(tx, "fl_rb0001"); });
+  EXPECT_TRUE(f.has_value());
+  EXPECT_EQ(db_->in_use(), 0u);
+}
+
+TEST_F(StorageTest, AnExhaustedPoolIsStorageUnavailableAfterTheAcquireTimeout) {
+  storage::DatabaseOptions options{.pool_size = 1, .acquire_timeout = std::chrono::milliseconds(100)};
+  storage::Database one(storage::ParseDatabaseUrl(url_), options);
+  bool inner_refused = false;
+  one.Read([&](storage::Tx&) {
+    try {
+      one.Read([](storage::Tx&) {});
+    } catch (const StorageUnavailable&) {
+      inner_refused = true;
+    }
+  });
+  EXPECT_TRUE(inner_refused);
+  EXPECT_EQ(one.in_use(), 0u);
+  EXPECT_TRUE(one.Ping());  // the one connection went back to the pool
 }
 
 TEST(StorageUnreachable, AClosedPortIsStorageUnavailableQuickly) {

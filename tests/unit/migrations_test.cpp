@@ -63,6 +63,13 @@ TEST(EmbeddedMigrations, HaveVersionOneForEveryDialect) {
   EXPECT_EQ(versions.size(), 3u);
 }
 
+TEST(EmbeddedMigrations, ExistForEveryEntryOfTheDialectTable) {
+  std::map<std::string, int> count;
+  for (const auto& m : EmbeddedMigrations()) ++count[m.dialect];
+  for (const Dialect& d : Dialects()) EXPECT_GT(count[std::string(d.name)], 0) << d.name;
+  EXPECT_EQ(count.size(), Dialects().size());
+}
+
 TEST(EmbeddedMigrations, HaveTheSameVersionsInEveryDialect) {
   std::map<std::string, std::vector<int>> versions;
   for (const auto& m : EmbeddedMigrations()) versions[m.dialect].push_back(m.version);

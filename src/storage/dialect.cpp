@@ -1,0 +1,229 @@
+#include "storage/dialect.hpp"
+
+#include <soci/mysql/soci-mysql.h>
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/soci.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+
+#include <stdexcept>
+
+namespace rihla::storage {
+namespace {
+
+bool Contains(std::string_view haystack, std::string_view needle) { return haystack.find(needle) != std::string::npos; }
+
+// Quotes a value for a libpq / SOCI-mysql "key=value" connection string.
+std::string QuoteParam(std::string_view v) {
+  std::string out = "'";
+  for (char c : v) {
+    if (c == '\'' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('\'');
+  return out;
+}
+
+std::string UserAndPassword(const UrlParts& p) {
+  std::string out;
+  if (!p.user.empty()) out += " user=" + QuoteParam(p.user);
+  if (!p.password.empty()) out += " password=" + QuoteParam(p.password);
+  return out;
+}
+
+void NoMigrationLock(soci::session&) {}
+
+// ---- SQLite ---------------------------------------------------------------------------------
+// Isolation: BEGIN IMMEDIATE takes the write lock up front, so a transaction never has to
+// upgrade a read lock (no upgrade deadlocks) and writers are serialized. WAL lets readers run
+// beside the one writer. No cross-process migration lock: each migration's BEGIN IMMEDIATE is
+// the only serialization between concurrent `migrate` runs on one file.
+
+std::string SqliteConnectString(const UrlParts& p) {
+  if (p.path.find('"') != std::string::npos) throw std::invalid_argument("sqlite path must not contain '\"'");
+  return "db=\"" + p.path + "\" timeout=5";  // SOCI's sqlite3 backend quotes with "
+}
+
+void OpenSqlite(soci::session& session, const std::string& connect_string, const SessionTimeouts& t) {
+  session.open(soci::sqlite3, connect_string);
+  session << "PRAGMA journal_mode=WAL";
+  session << "PRAGMA synchronous=NORMAL";
+  session << "PRAGMA foreign_keys=ON";
+  // Waits of other processes on the same file (this process's writers queue in Database).
+  session << "PRAGMA busy_timeout=" + std::to_string(t.query.count() * 1000);
+}
+
+std::optional<EngineFailure> ClassifySqlite(const soci::soci_error& e) {
+  const auto* lite = dynamic_cast<const soci::sqlite3_soci_error*>(&e);
+  if (lite == nullptr) return std::nullopt;
+  int rc = lite->result() & 0xff;
+  if (rc == SQLITE_CONSTRAINT) {
+    return Contains(e.what(), "UNIQUE") || Contains(e.what(), "PRIMARY KEY") ? EngineFailure::kDuplicate
+                                                                             : EngineFailure::kOther;
+  }
+  if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) return EngineFailure::kConnection;
+  return std::nullopt;
+}
+
+// ---- PostgreSQL -----------------------------------------------------------------------------
+// Isolation: the server default, READ COMMITTED. Writes are guarded single-statement conditional
+// updates, so there are no lost updates; 40001/40P01 still re-run the transaction.
+
+constexpr const char* kPostgresMigrationLock = "SELECT pg_advisory_lock(726110)";
+constexpr const char* kPostgresMigrationUnlock = "SELECT pg_advisory_unlock(726110)";
+
+std::string PostgresConnectString(const UrlParts& p) {
+  return "host=" + QuoteParam(p.host) + " port=" + QuoteParam(p.port) + " dbname=" + QuoteParam(p.database) +
+         UserAndPassword(p);
+}
+
+void OpenPostgres(soci::session& session, const std::string& connect_string, const SessionTimeouts& t) {
+  std::string query_ms = std::to_string(t.query.count() * 1000);
+  session.open(soci::postgresql, connect_string + " connect_timeout=" + std::to_string(t.connect.count()) +
+                                     " options='-c statement_timeout=" + query_ms + " -c lock_timeout=" + query_ms +
+                                     "'");
+}
+
+void LockPostgresMigrations(soci::session& session) { session << kPostgresMigrationLock; }
+void UnlockPostgresMigrations(soci::session& session) { session << kPostgresMigrationUnlock; }
+
+std::optional<EngineFailure> ClassifyPostgres(const soci::soci_error& e) {
+  const auto* pg = dynamic_cast<const soci::postgresql_soci_error*>(&e);
+  if (pg == nullptr) return std::nullopt;
+  std::string state = pg->sqlstate();
+  if (state == "23505") return EngineFailure::kDuplicate;
+  if (state == "40001" || state == "40P01") return EngineFailure::kRetry;
+  // 08xxx connection exceptions, 53xxx insufficient resources, 57P01-03 admin shutdown / crash,
+  // 57014 statement timeout
+  if (state.rfind("08", 0) == 0 || state.rfind("57", 0) == 0 || state.rfind("53", 0) == 0) {
+    return EngineFailure::kConnection;
+  }
+  return std::nullopt;
+}
+
+// ---- MySQL / MariaDB ------------------------------------------------------------------------
+// Isolation: READ COMMITTED like PostgreSQL, set per session (InnoDB's default is REPEATABLE
+// READ); 1213 deadlock and 1205 lock wait timeout re-run the transaction. DDL commits
+// implicitly, so a failed migration can leave part of its statements applied.
+
+constexpr const char* kMysqlReadCommitted = "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED";
+constexpr const char* kMysqlLockWaitTimeout = "SET SESSION innodb_lock_wait_timeout=";
+constexpr const char* kMysqlStrictMode = "SET SESSION sql_mode='STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION'";
+constexpr const char* kMysqlMigrationLock = "SELECT GET_LOCK('rihla_migrate', 60)";
+constexpr const char* kMysqlMigrationUnlock = "SELECT RELEASE_LOCK('rihla_migrate')";
+
+std::string MysqlConnectString(const UrlParts& p) {
+  return "host=" + QuoteParam(p.host) + " port=" + p.port + " db=" + QuoteParam(p.database) + UserAndPassword(p);
+}
+
+void OpenMysql(soci::session& session, const std::string& connect_string, const SessionTimeouts& t) {
+  std::string query_s = std::to_string(t.query.count());
+  session.open(soci::mysql, connect_string + " connect_timeout=" + std::to_string(t.connect.count()) +
+                                " read_timeout=" + query_s + " write_timeout=" + query_s + " charset=utf8mb4");
+  session << kMysqlReadCommitted;
+  session << std::string(kMysqlLockWaitTimeout) + query_s;
+  session << kMysqlStrictMode;
+}
+
+// GET_LOCK waits at most 60 s; like before the traits table, a timed-out wait (0) is not an error.
+void LockMysqlMigrations(soci::session& session) {
+  int got = 0;
+  session << kMysqlMigrationLock, soci::into(got);
+}
+void UnlockMysqlMigrations(soci::session& session) {
+  int released = 0;
+  session << kMysqlMigrationUnlock, soci::into(released);
+}
+
+std::optional<EngineFailure> ClassifyMysql(const soci::soci_error& e) {
+  const auto* my = dynamic_cast<const soci::mysql_soci_error*>(&e);
+  if (my == nullptr) return std::nullopt;
+  unsigned n = my->err_num_;
+  if (n == 1062 || n == 1586) return EngineFailure::kDuplicate;
+  if (n == 1213 || n == 1205) return EngineFailure::kRetry;      // deadlock, lock wait timeout
+  if (n >= 2000 && n < 3000) return EngineFailure::kConnection;  // client: gone away, lost, can't connect
+  // killed, shutdown, timeouts
+  if (n == 1927 || n == 1053 || n == 3024 || n == 1969) return EngineFailure::kConnection;
+  return std::nullopt;
+}
+
+// ---- The table ------------------------------------------------------------------------------
+// One entry per engine, in Engine order. Adding an engine means:
+//   1. an Engine value and one entry here (with its functions above, and its SOCI backend
+//      linked in CMakeLists.txt);
+//   2. its migrations, migrations/<name>/NNNN_*.sql, with the same versions as the others;
+//   3. its service script (scripts/services.sh) and a backend in the functional suite
+//      (tests/CMakeLists.txt, tests/support/server_process.cpp) so every test runs on it.
+// No other file in src/ branches on the engine.
+constexpr std::string_view kSqliteSchemes[] = {"sqlite"};
+constexpr std::string_view kPostgresSchemes[] = {"postgresql", "postgres"};
+constexpr std::string_view kMysqlSchemes[] = {"mysql", "mariadb"};
+
+constexpr Dialect kDialects[] = {
+    {
+        .engine = Engine::kSqlite,
+        .name = "sqlite",
+        .schemes = kSqliteSchemes,
+        .file_based = true,
+        .default_port = "",
+        .default_pool_size = 8,
+        .connect_string = SqliteConnectString,
+        .open = OpenSqlite,
+        .begin = "BEGIN IMMEDIATE",
+        .single_writer = true,
+        .lock_migrations = NoMigrationLock,
+        .unlock_migrations = NoMigrationLock,
+        .classify = ClassifySqlite,
+    },
+    {
+        .engine = Engine::kPostgres,
+        .name = "postgres",
+        .schemes = kPostgresSchemes,
+        .file_based = false,
+        .default_port = "5432",
+        .default_pool_size = 16,
+        .connect_string = PostgresConnectString,
+        .open = OpenPostgres,
+        .begin = "BEGIN",
+        .single_writer = false,
+        .lock_migrations = LockPostgresMigrations,
+        .unlock_migrations = UnlockPostgresMigrations,
+        .classify = ClassifyPostgres,
+    },
+    {
+        .engine = Engine::kMysql,
+        .name = "mysql",
+        .schemes = kMysqlSchemes,
+        .file_based = false,
+        .default_port = "3306",
+        .default_pool_size = 16,
+        .connect_string = MysqlConnectString,
+        .open = OpenMysql,
+        .begin = "START TRANSACTION",
+        .single_writer = false,
+        .lock_migrations = LockMysqlMigrations,
+        .unlock_migrations = UnlockMysqlMigrations,
+        .classify = ClassifyMysql,
+    },
+};
+
+}  // namespace
+
+const Dialect& DialectOf(Engine engine) {
+  for (const Dialect& d : kDialects) {
+    if (d.engine == engine) return d;
+  }
+  throw std::logic_error("no dialect entry for an engine");  // unreachable while every Engine has an entry
+}
+
+const Dialect* DialectForScheme(std::string_view scheme) {
+  for (const Dialect& d : kDialects) {
+    for (std::string_view s : d.schemes) {
+      if (s == scheme) return &d;
+    }
+  }
+  return nullptr;
+}
+
+std::span<const Dialect> Dialects() { return kDialects; }
+
+}  // namespace rihla::storage

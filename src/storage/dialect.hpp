@@ -1,0 +1,70 @@
+#pragma once
+// Engine traits: everything that differs between SQLite, PostgreSQL and MySQL/MariaDB, in one
+// table (dialect.cpp) that the URL parser, the connection pool, the transaction runner, the
+// migrations and the composition root consult. Nothing outside dialect.cpp branches on Engine.
+//
+// The table is immutable and static: entries never dangle and are safe to read from any thread.
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "storage/engine_errors.hpp"
+
+namespace soci {
+class session;
+}
+
+namespace rihla::storage {
+
+enum class Engine { kSqlite, kPostgres, kMysql };
+
+// What a database URL names, before a dialect turns it into its SOCI connection string.
+struct UrlParts {
+  std::string path;                                  // file engines
+  std::string host, port, user, password, database;  // server engines (password: never log it)
+};
+
+struct SessionTimeouts {
+  std::chrono::seconds connect;
+  std::chrono::seconds query;  // statement and lock waits
+};
+
+struct Dialect {
+  Engine engine;
+  // Names the migrations folder (migrations/<name>/) and the engine in logs and errors.
+  std::string_view name;
+  // URL schemes, the first one canonical: `<scheme>:PATH` for file engines,
+  // `<scheme>://user:pass@host:port/db` for server engines.
+  std::span<const std::string_view> schemes;
+  bool file_based;
+  std::string_view default_port;  // server engines
+  std::size_t default_pool_size;  // when RIHLA_DB_POOL is not set
+  // The SOCI connection string for `parts`. Throws std::invalid_argument naming the problem.
+  std::string (*connect_string)(const UrlParts& parts);
+  // Opens `session` and applies the per-session settings (timeouts, pragmas, isolation).
+  // Throws soci::soci_error.
+  void (*open)(soci::session& session, const std::string& connect_string, const SessionTimeouts& timeouts);
+  // Starts a Database::Write transaction and each migration's.
+  std::string_view begin;
+  // The engine admits one writer at a time: this process's writers queue in-process
+  // (Database::Write and WriteStatement) instead of in the engine's busy handler.
+  bool single_writer;
+  // Serialize `migrate` runs across processes on one session; unlock must be called on the
+  // session that locked. Throw soci::soci_error.
+  void (*lock_migrations)(soci::session& session);
+  void (*unlock_migrations)(soci::session& session);
+  // The engine's own error codes; nullopt leaves the error to ClassifyEngineError's generic rules.
+  std::optional<EngineFailure> (*classify)(const soci::soci_error& error);
+};
+
+// The entry for `engine`.
+const Dialect& DialectOf(Engine engine);
+// The entry one of whose schemes is `scheme`, or nullptr.
+const Dialect* DialectForScheme(std::string_view scheme);
+// Every entry, in Engine order.
+std::span<const Dialect> Dialects();
+
+}  // namespace rihla::storage
