@@ -119,7 +119,8 @@ int Serve(const Config& config) {
   cache::SearchCache& cache = *cache_owner;
   idempotency::Executor idem(db, IdemOptions(config), metrics, handlers::RenderProblem);
   services::FlightService flights(db, cache, metrics, config.fault);
-  services::AuthService auth(db, config.admin_token);
+  services::AuthService auth(db, config.admin_token,
+                             services::AuthOptions{.token_ttl = std::chrono::seconds(config.token_ttl_seconds)});
   services::BookingService bookings(db, idem, flights, std::chrono::seconds(config.booking_hold_seconds));
   services::PaymentService payments(idem, config.webhook_secret);
 
@@ -131,7 +132,10 @@ int Serve(const Config& config) {
                                               : std::max(1u, std::thread::hardware_concurrency());
   std::size_t worker_threads = config.workers > 0 ? static_cast<std::size_t>(config.workers) : db.pool_size();
   http::WorkerPool workers(worker_threads, static_cast<std::size_t>(config.max_queue));
-  http::WorkerPool hashing(static_cast<std::size_t>(config.hash_workers), static_cast<std::size_t>(config.hash_queue));
+  // Half the cores at most: a storm of argon2 hashes must leave CPU for everything else.
+  std::size_t hash_threads = config.hash_workers > 0 ? static_cast<std::size_t>(config.hash_workers)
+                                                     : std::max<std::size_t>(1, io_threads / 2);
+  http::WorkerPool hashing(hash_threads, static_cast<std::size_t>(config.hash_queue));
   metrics.RegisterGauge(metric::kDbPoolInUse, [&db] { return double(db.in_use()); });
   metrics.RegisterGauge(metric::kDbPoolSize, [&db] { return double(db.pool_size()); });
   metrics.RegisterGauge(metric::kWorkersBusy, [&workers] { return double(workers.busy()); });
@@ -185,7 +189,7 @@ int Serve(const Config& config) {
             {"open_file_limit", fd_limit},
             {"max_connections", options.max_connections},
             {"workers", worker_threads},
-            {"hash_workers", config.hash_workers}});
+            {"hash_workers", hash_threads}});
   server.Run();
   sweeper.reset();
   workers.Stop();

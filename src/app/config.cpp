@@ -10,13 +10,15 @@ namespace {
 
 constexpr int kDay = 86400;
 
-const std::array<IntSetting, 15> kIntSettings{{
+const std::array<IntSetting, 16> kIntSettings{{
     {"RIHLA_BOOKING_HOLD_SECONDS", "--booking-hold-seconds", &Config::booking_hold_seconds, 1, kDay * 7,
      "unpaid booking hold"},
     {"RIHLA_IDEMPOTENCY_TTL_SECONDS", "--idempotency-ttl-seconds", &Config::idempotency_ttl_seconds, 1, kDay * 30,
      "idempotency record retention"},
     {"RIHLA_IDEMPOTENCY_LEASE_SECONDS", "--idempotency-lease-seconds", &Config::idempotency_lease_seconds, 1, 3600,
      "lease of an in-flight idempotency record"},
+    {"RIHLA_TOKEN_TTL_SECONDS", "--token-ttl-seconds", &Config::token_ttl_seconds, 1, kDay * 3650,
+     "bearer token lifetime"},
     {"RIHLA_THREADS", "--threads", &Config::threads, 1, 256, "I/O threads (default: number of cores)"},
     {"RIHLA_WORKERS", "--workers", &Config::workers, 1, 1024, "worker threads for blocking work (default: pool size)"},
     {"RIHLA_DB_POOL", "--db-pool", &Config::db_pool, 1, 1024, "database connections (default 8 SQLite, 16 others)"},
@@ -31,7 +33,7 @@ const std::array<IntSetting, 15> kIntSettings{{
     {"RIHLA_SWEEP_INTERVAL_MS", "--sweep-interval-ms", &Config::sweep_interval_ms, 50, 3'600'000,
      "booking expiry sweep period"},
     {"RIHLA_HASH_WORKERS", "--hash-workers", &Config::hash_workers, 1, 64,
-     "threads for password hashing (login, signup), apart from the database workers"},
+     "threads for password hashing (login, signup), apart from the database workers (default: half the cores)"},
     {"RIHLA_HASH_QUEUE", "--hash-queue", &Config::hash_queue, 1, 100'000,
      "logins and signups waiting for a hashing thread before 503"},
     {"RIHLA_MAX_CONNECTIONS", "--max-connections", &Config::max_connections, 1, 1'000'000,

@@ -22,6 +22,7 @@ struct Config {
   int booking_hold_seconds = 900;
   int idempotency_ttl_seconds = 86400;
   int idempotency_lease_seconds = 30;
+  int token_ttl_seconds = 2'592'000;  // bearer tokens expire this long after they were issued
   int threads = 0;           // 0: number of cores
   int workers = 0;           // 0: database pool size
   int db_pool = 0;           // 0: 8 for SQLite, 16 for server databases
@@ -31,7 +32,7 @@ struct Config {
   int cache_ttl_seconds = 60;
   int cache_max_entries = 5000;  // in-process cache bound (memory stays flat)
   int sweep_interval_ms = 1000;  // booking expiry + idempotency cleanup
-  int hash_workers = 2;          // threads that hash passwords (login, signup)
+  int hash_workers = 0;          // threads that hash passwords (login, signup); 0: half the cores
   int hash_queue = 64;           // logins/signups waiting for them before 503
   int max_connections = 10000;   // open client connections; above it new ones are closed at once
   LogLevel log_level = LogLevel::kInfo;

@@ -23,6 +23,7 @@ enum class ErrorCode {
   kSoldOut,
   kInvalidState,
   kEmailTaken,
+  kTooManyRequests,
   kPayloadTooLarge,
   kUnsupportedMediaType,
   kHeaderTooLarge,

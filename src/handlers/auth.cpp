@@ -1,8 +1,9 @@
-// POST /v1/auth/signup, /v1/auth/login.
+// POST /v1/auth/signup, /v1/auth/login, /v1/auth/logout.
 #include <boost/json.hpp>
 
 #include "domain/json_input.hpp"
 #include "handlers/routes.hpp"
+#include "http/pipeline.hpp"
 #include "services/auth_service.hpp"
 
 namespace rihla::handlers {
@@ -40,6 +41,18 @@ void AddAuthRoutes(http::Router& router, Deps& deps) {
                 return http::JsonResponse(200, boost::json::serialize(boost::json::object{{"token", session.token}}));
               },
               .work = http::Work::kPasswordHashing});
+
+  // Revokes the bearer token the request carries (the pipeline has already resolved it).
+  router.Add({.method = "POST",
+              .pattern = "/v1/auth/logout",
+              .auth = http::Auth::kUser,
+              .handler = [&deps](RequestContext& ctx, const http::Request& req, const http::PathParams&) {
+                deps.auth.Logout(ctx, http::BearerToken(req));
+                http::Response r;
+                r.status = 204;
+                r.content_type.clear();  // no body
+                return r;
+              }});
 }
 
 }  // namespace rihla::handlers

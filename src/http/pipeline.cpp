@@ -7,8 +7,6 @@
 #include "observability/correlation.hpp"
 
 namespace rihla::http {
-namespace {
-
 std::string_view BearerToken(const Request& req) {
   std::string_view h = req.Header("authorization");
   constexpr std::string_view kPrefix = "Bearer ";
@@ -21,6 +19,8 @@ std::string_view BearerToken(const Request& req) {
   }
   return h.substr(kPrefix.size());
 }
+
+namespace {
 
 bool IsJsonMediaType(std::string_view ct) {
   std::string_view type = ct.substr(0, ct.find(';'));

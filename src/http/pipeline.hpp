@@ -19,6 +19,9 @@
 
 namespace rihla::http {
 
+// The token of an `Authorization: Bearer <token>` header (scheme case-insensitive), or empty.
+std::string_view BearerToken(const Request& req);
+
 struct Exchange {
   RequestContext ctx;
   Request request;

@@ -18,6 +18,7 @@ ProblemType ProblemFor(ErrorCode code) {
     case ErrorCode::kSoldOut: return {409, "sold-out", "Sold out"};
     case ErrorCode::kInvalidState: return {409, "invalid-state", "Invalid state"};
     case ErrorCode::kEmailTaken: return {409, "email-taken", "Email taken"};
+    case ErrorCode::kTooManyRequests: return {429, "too-many-requests", "Too many requests"};
     case ErrorCode::kPayloadTooLarge: return {413, "payload-too-large", "Payload too large"};
     case ErrorCode::kUnsupportedMediaType: return {415, "unsupported-media-type", "Unsupported media type"};
     case ErrorCode::kHeaderTooLarge: return {431, "request-header-too-large", "Request header fields too large"};

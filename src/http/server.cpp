@@ -101,7 +101,7 @@ std::optional<ReadRejection> RejectionFor(const beast::error_code& ec, const Ser
 bhttp::response<bhttp::string_body> ToBeast(Response&& r, unsigned version, bool keep_alive, bool head) {
   bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
   res.set(bhttp::field::server, "rihla");
-  res.set(bhttp::field::content_type, r.content_type);
+  if (!r.content_type.empty()) res.set(bhttp::field::content_type, r.content_type);
   for (auto& [k, v] : r.headers) res.insert(k, v);
   res.body() = std::move(r.body);
   res.keep_alive(keep_alive);

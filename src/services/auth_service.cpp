@@ -1,9 +1,11 @@
 #include "services/auth_service.hpp"
 
 #include "domain/errors.hpp"
+#include "domain/login_throttle.hpp"
 #include "domain/models.hpp"
 #include "domain/time.hpp"
 #include "security/crypto.hpp"
+#include "storage/login_failure_repository.hpp"
 #include "storage/token_repository.hpp"
 #include "storage/user_repository.hpp"
 
@@ -68,32 +70,66 @@ Session AuthService::Signup(RequestContext& ctx, const std::string& email, const
 }
 
 Session AuthService::Login(RequestContext& ctx, const std::string& email, const std::string& password) {
+  const std::string normalized = NormalizeEmail(email);
+  const std::int64_t now = domain::NowMs();
   std::optional<domain::User> user;
-  db_.Read([&](storage::Tx& tx) { user = storage::FindUserByEmail(tx, NormalizeEmail(email)); });
+  std::vector<std::int64_t> failures;
+  db_.Read([&](storage::Tx& tx) {
+    failures = storage::RecentLoginFailures(tx, normalized, now - domain::LoginThrottle::kWindow.count(),
+                                            domain::LoginThrottle::kLimit);
+    user = storage::FindUserByEmail(tx, normalized);
+  });
+  if (auto wait = domain::LoginRetryAfter(failures, now)) {
+    ctx.Log(LogLevel::kWarn, "login throttled", {{"retry_after_s", wait->count()}});
+    throw ApiError(ErrorCode::kTooManyRequests, "too many failed logins for this email; retry later").RetryIn(*wait);
+  }
   bool ok = user ? VerifyPassword(user->password_hash, password) : (VerifyPassword(DummyHash(), password), false);
-  if (!ok) throw ApiError(ErrorCode::kUnauthorized, "wrong email or password");
+  if (!ok) {
+    db_.Write([&](storage::Tx& tx) { storage::InsertLoginFailure(tx, normalized, domain::NowMs()); });
+    throw ApiError(ErrorCode::kUnauthorized, "wrong email or password");
+  }
   Session session;
   db_.Write([&](storage::Tx& tx) { session = IssueToken(tx, user->id); });
   ctx.Log(LogLevel::kInfo, "user logged in", {{"user_id", user->id}});
   return session;
 }
 
+void AuthService::Logout(RequestContext& ctx, std::string_view token) {
+  std::string hash = Sha256Hex(token);
+  db_.Write([&](storage::Tx& tx) { storage::DeleteToken(tx, hash); });
+  ForgetToken(hash);
+  ctx.Log(LogLevel::kInfo, "user logged out", {{"user_id", ctx.user_id}});
+}
+
+void AuthService::ForgetToken(const std::string& hash) {
+  std::lock_guard lock(cache_mu_);
+  token_cache_.erase(hash);
+}
+
 std::string AuthService::UserForToken(std::string_view token) {
   if (token.size() > 512) return {};
   std::string hash = Sha256Hex(token);
+  const auto steady_now = std::chrono::steady_clock::now();
+  const std::int64_t now = domain::NowMs();
   {
     std::lock_guard lock(cache_mu_);
     auto it = token_cache_.find(hash);
-    if (it != token_cache_.end()) return it->second;
+    if (it != token_cache_.end() && steady_now - it->second.checked < options_.token_cache_ttl &&
+        now < it->second.expires_ms) {
+      return it->second.user_id;
+    }
   }
-  std::string user_id;
-  db_.Read([&](storage::Tx& tx) { user_id = storage::UserForTokenHash(tx, hash); });
-  if (!user_id.empty()) {
-    std::lock_guard lock(cache_mu_);
-    if (token_cache_.size() >= kTokenCacheMax) token_cache_.clear();
-    token_cache_.emplace(std::move(hash), user_id);
+  std::optional<storage::TokenRow> row;
+  db_.Read([&](storage::Tx& tx) { row = storage::FindToken(tx, hash); });
+  const std::int64_t ttl_ms = std::chrono::duration_cast<std::chrono::milliseconds>(options_.token_ttl).count();
+  if (!row || now >= row->created_ms + ttl_ms) {
+    ForgetToken(hash);
+    return {};
   }
-  return user_id;
+  std::lock_guard lock(cache_mu_);
+  if (token_cache_.size() >= kTokenCacheMax) token_cache_.clear();
+  token_cache_[hash] = CachedToken{row->user_id, row->created_ms + ttl_ms, steady_now};
+  return row->user_id;
 }
 
 bool AuthService::IsAdminToken(std::string_view token) const {

@@ -6,7 +6,8 @@ namespace rihla::storage {
 namespace {
 
 constexpr const char* kInsertToken = "INSERT INTO tokens (token_hash, user_id, created_at) VALUES (:h, :u, :t)";
-constexpr const char* kUserForToken = "SELECT user_id FROM tokens WHERE token_hash = :h";
+constexpr const char* kFindToken = "SELECT user_id, created_at FROM tokens WHERE token_hash = :h";
+constexpr const char* kDeleteToken = "DELETE FROM tokens WHERE token_hash = :h";
 
 }  // namespace
 
@@ -15,10 +16,18 @@ void InsertToken(Tx& tx, const std::string& token_hash, const std::string& user_
   tx.sql << kInsertToken, soci::use(token_hash), soci::use(user_id), soci::use(now);
 }
 
-std::string UserForTokenHash(Tx& tx, const std::string& token_hash) {
+std::optional<TokenRow> FindToken(Tx& tx, const std::string& token_hash) {
   std::string user_id;
-  tx.sql << kUserForToken, soci::use(token_hash), soci::into(user_id);
-  return tx.sql.got_data() ? user_id : std::string();
+  long long created = 0;
+  tx.sql << kFindToken, soci::use(token_hash), soci::into(user_id), soci::into(created);
+  if (!tx.sql.got_data()) return std::nullopt;
+  return TokenRow{user_id, created};
+}
+
+bool DeleteToken(Tx& tx, const std::string& token_hash) {
+  soci::statement st = (tx.sql.prepare << kDeleteToken, soci::use(token_hash));
+  st.execute(true);
+  return st.get_affected_rows() > 0;
 }
 
 }  // namespace rihla::storage

@@ -4,14 +4,22 @@
 // only by id. Every function runs inside the caller's Tx and throws what Database::Write/Read
 // document.
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "storage/database.hpp"
 
 namespace rihla::storage {
 
+struct TokenRow {
+  std::string user_id;
+  std::int64_t created_ms = 0;  // when it was issued: it expires RIHLA_TOKEN_TTL_SECONDS later
+};
+
 void InsertToken(Tx& tx, const std::string& token_hash, const std::string& user_id, std::int64_t now_ms);
-// The user id owning the token hash, or empty.
-std::string UserForTokenHash(Tx& tx, const std::string& token_hash);
+// The token with this hash, or nullopt (unknown or revoked).
+std::optional<TokenRow> FindToken(Tx& tx, const std::string& token_hash);
+// Revokes the token (logout). Returns false when there was none.
+bool DeleteToken(Tx& tx, const std::string& token_hash);
 
 }  // namespace rihla::storage
