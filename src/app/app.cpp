@@ -121,7 +121,8 @@ int Serve(const Config& config) {
   services::FlightService flights(db, cache, metrics, config.fault);
   services::AuthService auth(db, config.admin_token,
                              services::AuthOptions{.token_ttl = std::chrono::seconds(config.token_ttl_seconds)});
-  services::BookingService bookings(db, idem, flights, std::chrono::seconds(config.booking_hold_seconds));
+  services::BookingService bookings(db, idem, flights, std::chrono::seconds(config.booking_hold_seconds),
+                                   config.fault);
   services::PaymentService payments(idem, config.webhook_secret);
 
   http::Router router;

@@ -14,6 +14,7 @@ enum class FaultPoint {
   kAfterCommit,     // SIGKILL just after it committed, before the response
   kSlowOperation,   // hold a claimed idempotent request 1.5 s before it executes
   kPauseFill,       // hold every search-cache fill 800 ms after its database read
+  kPauseBeforeHold, // hold every booking 800 ms inside its transaction, before it takes the seats
 };
 
 // Acts when `configured` is `here`: kills the process or sleeps as described above.
@@ -22,7 +23,8 @@ inline void TriggerFault(FaultPoint configured, FaultPoint here) {
   if (configured != here || here == FaultPoint::kNone) return;
   switch (here) {
     case FaultPoint::kSlowOperation: std::this_thread::sleep_for(std::chrono::milliseconds(1500)); return;
-    case FaultPoint::kPauseFill: std::this_thread::sleep_for(std::chrono::milliseconds(800)); return;
+    case FaultPoint::kPauseFill:
+    case FaultPoint::kPauseBeforeHold: std::this_thread::sleep_for(std::chrono::milliseconds(800)); return;
     default: std::raise(SIGKILL);
   }
 #else

@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include <cstdio>
+
 #include "domain/cache_scope.hpp"
 #include "domain/errors.hpp"
 #include "domain/render.hpp"
@@ -12,18 +14,34 @@
 
 namespace rihla::services {
 
+// "bk_" + 24 hex digits: the creation millisecond (12), a per-instance sequence (4) and 32
+// random bits (8). Lists are ordered by (created_at, id), so bookings made on one instance in
+// the same millisecond still list in the order they were made; across instances such ties are
+// ordered arbitrarily but stably.
+std::string BookingService::NewBookingId(std::int64_t now_ms) {
+  char prefix[17];
+  std::snprintf(prefix, sizeof prefix, "%012llx%04x", static_cast<unsigned long long>(now_ms) & 0xffffffffffffULL,
+                static_cast<unsigned>(id_sequence_.fetch_add(1, std::memory_order_relaxed) & 0xffffu));
+  return "bk_" + std::string(prefix) + RandomHex(4);
+}
+
 idempotency::Result BookingService::Create(RequestContext& ctx, const idempotency::Request& key,
                                            const domain::NewBooking& input) {
   auto result = idem_.Run(ctx, key, [&](storage::Tx& tx) {
+    int seats = static_cast<int>(input.passengers.size());
+    // Hold first, then read the flight: the guarded UPDATE locks the row until commit, so the
+    // price read next is the one in force when the seats were taken. Reading it before the
+    // hold let a price PATCH commit in between and give this booking the old total.
+    TriggerFault(fault_, FaultPoint::kPauseBeforeHold);
+    bool held = storage::HoldSeats(tx, input.flight_id, seats);
     auto flight = storage::FindFlight(tx, input.flight_id);
     if (!flight) throw ApiError(ErrorCode::kNotFound, "no flight with this id");
-    int seats = static_cast<int>(input.passengers.size());
-    if (!storage::HoldSeats(tx, flight->id, seats)) {
+    if (!held) {
       throw ApiError(ErrorCode::kSoldOut, "not enough seats left for " + std::to_string(seats) + " passenger(s)");
     }
     std::int64_t now = domain::NowMs();
     domain::Booking b;
-    b.id = "bk_" + RandomHex(12);
+    b.id = NewBookingId(now);
     b.user_id = ctx.user_id;
     b.flight_id = flight->id;
     b.status = domain::BookingStatus::kPendingPayment;

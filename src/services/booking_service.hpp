@@ -3,6 +3,7 @@
 // seat change, the booking row and the stored response commit together. Every committed seat
 // change invalidates the route's cached searches before the call returns.
 // Blocking: call on worker threads.
+#include <atomic>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -11,6 +12,7 @@
 #include "domain/booking_rules.hpp"
 #include "domain/models.hpp"
 #include "idempotency/idempotency.hpp"
+#include "observability/fault_point.hpp"
 #include "observability/request_context.hpp"
 #include "services/flight_service.hpp"
 #include "storage/database.hpp"
@@ -25,8 +27,8 @@ struct BookingPage {
 class BookingService {
  public:
   BookingService(storage::Database& db, idempotency::Executor& idem, FlightService& flights,
-                 std::chrono::seconds hold)
-      : db_(db), idem_(idem), flights_(flights), hold_(hold) {}
+                 std::chrono::seconds hold, FaultPoint fault = FaultPoint::kNone)
+      : db_(db), idem_(idem), flights_(flights), hold_(hold), fault_(fault) {}
 
   // Stored/replayed response of POST /v1/bookings (201, or a 404 / 409 sold-out problem).
   idempotency::Result Create(RequestContext& ctx, const idempotency::Request& key, const domain::NewBooking& input);
@@ -49,7 +51,12 @@ class BookingService {
   storage::Database& db_;
   idempotency::Executor& idem_;
   FlightService& flights_;
+  std::string NewBookingId(std::int64_t now_ms);
+
   std::chrono::seconds hold_;
+  FaultPoint fault_;  // test builds only
+  // Orders the ids of bookings made in the same millisecond on this instance (see NewBookingId).
+  std::atomic<std::uint32_t> id_sequence_{0};
 };
 
 }  // namespace rihla::services

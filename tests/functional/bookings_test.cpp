@@ -295,5 +295,46 @@ TEST(IdempotencyRetention, CleanupRemovesExpiredRecordsAndTheKeyWorksAgain) {
   EXPECT_EQ(SeatsAvailable(client, flight), 3);
 }
 
+// The price of a booking is the one in force when its seats were held: a price PATCH that
+// commits while a booking is under way (pause_before_hold holds it 800 ms inside its
+// transaction, before the seats) must not leave that booking with the old total.
+TEST(BookingPrice, APricePatchDuringABookingIsTheOneItPays) {
+  ServerProcess server(ServerConfig{.env = {{"RIHLA_FAULT", "pause_before_hold"}}});
+  HttpClient setup(server.port());
+  auto user = SignUp(setup);
+  auto flight = Str(CreateFlight(setup, "RUH", "AUH", 5, "100.00", 4).at("id"));
+  auto busy = [&](int n) {
+    return setup.Get("/metrics").body.find("rihla_workers_busy " + std::to_string(n) + "\n") != std::string::npos;
+  };
+  ASSERT_TRUE(Eventually([&] { return busy(0); }, 5000));  // the set-up requests are off the workers
+  HttpResponse booking;
+  std::thread booker([&] {
+    HttpClient c(server.port());
+    booking = Book(c, user, flight, "price-race");
+  });
+  // Once a worker is busy, the booking is in its pause before the hold; a patch on another
+  // connection commits meanwhile (SQLite: it waits for the single writer, so after the booking).
+  EXPECT_TRUE(Eventually([&] { return busy(1); }, 5000));
+  HttpClient admin(server.port());
+  auto patch = admin.Request("PATCH", "/v1/admin/flights/" + flight,
+                             R"({"price":{"amount":"200.00","currency":"SAR"}})",
+                             {{"Authorization", std::string("Bearer ") + ServerProcess::kAdminToken},
+                              {"Content-Type", "application/json"}});
+  booker.join();
+  ASSERT_EQ(patch.status, 200) << patch.body;
+  ASSERT_EQ(booking.status, 201) << booking.body;
+  std::string total = Str(booking.Json().at("total").at("amount"));
+  // Either order is correct, but the total must match the price at the time of the hold:
+  // the patch committed first (total 200.00) or it waited for the booking (total 100.00 and the
+  // booking's seats were held before the new price existed).
+  auto flight_now = setup.Get("/v1/flights/" + flight).Json();
+  EXPECT_EQ(Str(flight_now.at("price").at("amount")), "200.00");
+  if (total == "100.00") {
+    EXPECT_EQ(Backend(), "sqlite") << "on a server engine the patch commits during the pause, before the hold";
+  } else {
+    EXPECT_EQ(total, "200.00");
+  }
+}
+
 }  // namespace
 }  // namespace rihla::test
