@@ -2,8 +2,9 @@
 // JSON-lines logger. A line is formatted by the caller's thread straight into a buffer on its
 // stack (no JSON object, the timestamp text cached per millisecond), appended whole to one of
 // several shard buffers (chosen by the calling thread's id, each under its own small mutex), and
-// written by one background writer thread, which swaps the shard buffers out and writes them with
-// one large fwrite per cycle. A request never blocks on the output stream: when the pending
+// written by one background writer thread, which swaps the shard buffers out every few
+// milliseconds (at once when half the bound is pending; it sleeps while nothing is logged) and
+// writes them with one large fwrite per cycle. A request never blocks on the output stream: when the pending
 // lines reach the memory bound the line is dropped and counted (dropped(), and the optional
 // `rihla_log_dropped_total` counter), and the writer reports the drop in a warn line.
 //
