@@ -193,6 +193,9 @@ report() {
   rl_rps=$(mean_of rihla-log rps) rl_p99=$(mean_of rihla-log p99)
   RPS_RATIO=$(ratio "$r_rps" "$n_rps") P99_RATIO=$(ratio "$r_p99" "$n_p99")
   LOG_RPS_RATIO=$(ratio "$rl_rps" "$nl_rps") LOG_P99_RATIO=$(ratio "$rl_p99" "$nl_p99")
+  # What logging costs each server itself, same run (a figure, not a bar; steadier than the
+  # cross-server ratios on a noisy machine).
+  RIHLA_LOG_COST=$(ratio "$rl_rps" "$r_rps") NGINX_LOG_COST=$(ratio "$nl_rps" "$n_rps")
   RSS_MB=$(awk -v k="$RSS_PEAK" 'BEGIN {printf "%.1f", k / 1024}')
   RSS_BEFORE_MB=$(awk -v k="$RSS_BEFORE" 'BEGIN {printf "%.1f", k / 1024}')
   V1=$(verdict "$RPS_RATIO" ge "$BAR_RPS_RATIO") V2=$(verdict "$P99_RATIO" le "$BAR_P99_RATIO")
@@ -228,6 +231,7 @@ logging off: rps ratio rihla/nginx          $RPS_RATIO   (bar >= $BAR_RPS_RATIO)
 logging off: p99 ratio rihla/nginx          $P99_RATIO   (bar <= $BAR_P99_RATIO)   $V2
 logging on:  rps ratio rihla-log/nginx-log  $LOG_RPS_RATIO   (bar >= $BAR_LOG_RPS_RATIO)  $V3
 logging on:  p99 ratio rihla-log/nginx-log  $LOG_P99_RATIO   (bar <= $BAR_LOG_P99_RATIO)   $V4
+req/s with logging / without: rihla $RIHLA_LOG_COST, nginx $NGINX_LOG_COST  (figure, no bar)
 rihla RSS with $IDLE_CONNS idle keep-alive connections: $RSS_MB MiB peak (before: $RSS_BEFORE_MB MiB; responses $RSS_STATUSES; $RSS_ALIVE still open after ${IDLE_HOLD}s)  (bar <= $BAR_RSS_MB MiB)  $V5
 EOF
   ((ERRORS == 0)) || echo "note: $ERRORS wrk errors/non-2xx responses: the runs are not valid (see $WORK)"
@@ -245,7 +249,7 @@ write_results() {
   mkdir -p "$(dirname "$BENCH_RESULTS")"
   env COMMIT="$commit" DIRTY="$dirty" DATE="$(date -u +%Y-%m-%dT%H:%M:%SZ)" CORES="$(nproc)" \
     WRK="${WRK_THREADS:-2} ${WRK_CONNECTIONS:-64} $WRK_SECONDS $WRK_ROUNDS" BODY="$SEARCH_BYTES" \
-    FIG="$* $RPS_RATIO $P99_RATIO $LOG_RPS_RATIO $LOG_P99_RATIO" \
+    FIG="$* $RPS_RATIO $P99_RATIO $LOG_RPS_RATIO $LOG_P99_RATIO $RIHLA_LOG_COST $NGINX_LOG_COST" \
     LOGS="$RIHLA_ACCESS_LINES ${REQS[rihla-log]} $RIHLA_LOG_DROPPED $NGINX_ACCESS_LINES" \
     RSS="$RSS_MB $RSS_BEFORE_MB $IDLE_CONNS ${RSS_ALIVE:-0}" ERRS="$ERRORS" \
     BARS="$BAR_RPS_RATIO $BAR_P99_RATIO $BAR_LOG_RPS_RATIO $BAR_LOG_P99_RATIO $BAR_RSS_MB" \
@@ -284,6 +288,7 @@ result = {
                        "rps_ratio": fig[10], "p99_ratio": fig[11], "rihla_access_lines": logs[0],
                        "rihla_requests_measured": logs[1], "rihla_log_dropped": logs[2],
                        "nginx_access_lines_flushed": logs[3]},
+        "rps_with_logging_over_without": {"rihla": fig[12], "nginx": fig[13]},
         "idle_rss_mib": {"peak": rss[0], "before": rss[1], "connections": rss[2], "still_open": rss[3]},
         "wrk_errors": int(e["ERRS"]),
     },
