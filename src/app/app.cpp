@@ -97,7 +97,8 @@ RequestContext JobContext(Logger& logger, const char* job) {
 }  // namespace
 
 int Serve(const Config& config) {
-  Logger logger(config.log_level);
+  Metrics metrics;
+  Logger logger(config.log_level, stdout, {.dropped = metrics.Family(metric::kLogDropped).WithLabels()});
   auto url = storage::ParseDatabaseUrl(config.database_url);
   auto [host, port] = config.ListenAddress();
   storage::Database db(url, DbOptions(config, url));
@@ -108,7 +109,6 @@ int Serve(const Config& config) {
     return 1;
   }
 
-  Metrics metrics;
   std::unique_ptr<cache::SearchCache> cache_owner;
   try {
     cache_owner = MakeCache(config, metrics, logger);

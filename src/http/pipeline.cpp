@@ -153,11 +153,11 @@ Response Pipeline::Finish(Exchange& ex) const {
   request_durations_.WithLabels(ex.ctx.method, ex.ctx.route_template, r.status).Observe(seconds);
   LogLevel level = r.status >= 500 ? LogLevel::kError : LogLevel::kInfo;
   if (logger_.Enabled(level)) {
-    ex.ctx.Log(level, "request",
-               {{"method", ex.ctx.method},
-                {"route", ex.ctx.route_template},
-                {"status", r.status},
-                {"duration_ms", std::round(seconds * 1e6) / 1e3}});
+    ex.ctx.Line(level, "request")
+        .Str("method", ex.ctx.method)
+        .Str("route", ex.ctx.route_template)
+        .Int("status", r.status)
+        .Num("duration_ms", std::round(seconds * 1e6) / 1e3);
   }
   return r;
 }

@@ -46,6 +46,10 @@ inline constexpr CounterDef<1> kIdempotencyRequests{
     "Idempotent requests by outcome (executed, replayed, in_progress, reused, taken_over, released).",
     {"outcome"}};
 
+// --- Logging (Logger) ---
+inline constexpr CounterDef<0> kLogDropped{"rihla_log_dropped_total",
+                                           "Log lines dropped because the output did not keep up."};
+
 // --- Gauges (registered by the composition root, src/app) ---
 inline constexpr GaugeDef kDbPoolInUse{"rihla_db_pool_in_use", "Database connections in use."};
 inline constexpr GaugeDef kDbPoolSize{"rihla_db_pool_size", "Database connection pool size."};

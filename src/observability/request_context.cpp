@@ -2,17 +2,16 @@
 
 namespace rihla {
 
-void RequestContext::Log(LogLevel level, std::string_view msg, boost::json::object fields) const {
-  if (logger == nullptr || !logger->Enabled(level)) return;
-  boost::json::object line;
-  line.reserve(fields.size() + 3);
-  line["correlation_id"] = correlation_id;
-  if (!trace_id.empty()) {
-    line["trace_id"] = trace_id;
-    line["span_id"] = span_id;
-  }
-  for (auto& kv : fields) line[kv.key()] = std::move(kv.value());
-  logger->Write(level, msg, line);
+LogLine RequestContext::Line(LogLevel level, std::string_view msg) const {
+  if (logger == nullptr) return LogLine();
+  LogLine line = logger->Line(level, msg);
+  line.Str("correlation_id", correlation_id);
+  if (!trace_id.empty()) line.Str("trace_id", trace_id).Str("span_id", span_id);
+  return line;
+}
+
+void RequestContext::Log(LogLevel level, std::string_view msg, const boost::json::object& fields) const {
+  Line(level, msg).Fields(fields, {"correlation_id", "trace_id", "span_id"});
 }
 
 }  // namespace rihla

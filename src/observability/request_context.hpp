@@ -24,8 +24,12 @@ struct RequestContext {
   std::chrono::steady_clock::time_point deadline = started + std::chrono::seconds(10);
   Logger* logger = nullptr;
 
-  // Logs with this request's correlation_id (and trace ids) merged in.
-  void Log(LogLevel level, std::string_view msg, boost::json::object fields = {}) const;
+  // A line with this request's correlation_id (and trace_id, span_id if set) after ts, level and
+  // msg; add fields with its Str/Int/... calls (see LogLine). Inert if there is no logger or the
+  // level is disabled.
+  LogLine Line(LogLevel level, std::string_view msg) const;
+  // Line(level, msg) plus `fields` in order (keys repeating a common field are left out).
+  void Log(LogLevel level, std::string_view msg, const boost::json::object& fields = {}) const;
   bool Expired() const { return std::chrono::steady_clock::now() >= deadline; }
 };
 
