@@ -11,6 +11,7 @@
 #include <string>
 
 #include "domain/errors.hpp"
+#include "domain/json_input.hpp"
 #include "domain/search.hpp"
 #include "http/request_parser.hpp"
 
@@ -73,6 +74,17 @@ TEST(FuzzFindings, HeadersOver8KiBInTotalAreRefused) {
   EXPECT_EQ(ReadHeader(line + fields), boost::beast::http::error::header_limit);
   std::string fits = "GET /" + std::string(4000, 'a') + " HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(4000, 'b') + "\r\n\r\n";
   EXPECT_FALSE(ReadHeader(fits));
+}
+
+// json_body/zero_with_huge_exponent, json_body/imprecise_double: Boost.JSON 1.81 reads 0e69313
+// as NaN and out-of-range numbers as infinity. Such bodies are still valid JSON to rihla, and
+// their canonical form (the idempotency fingerprint) is the same for the same bytes.
+TEST(FuzzFindings, OutOfRangeNumbersKeepAStableCanonicalForm) {
+  for (const char* name : {"zero_with_huge_exponent", "imprecise_double"}) {
+    std::string body = CorpusFile("json_body", name);
+    auto object = domain::ParseJsonObject(body);
+    EXPECT_EQ(domain::CanonicalJson(object), domain::CanonicalJson(*domain::TryParseJson(body))) << name;
+  }
 }
 
 }  // namespace
