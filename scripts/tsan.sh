@@ -66,7 +66,11 @@ status=0
 log "unit tests"
 "${run[@]}" "$build/tests/rihla_unit_tests" --gtest_brief=1 || status=$?
 log "concurrency tests on SQLite"
-(cd "$build/tests" && "${run[@]}" ctest -R "$filter" --output-on-failure --timeout 900 "$@") || status=$?
+# A failed test runs once more: TSan slows everything 5-15x, and CacheStampede's count of
+# database queries is already timing-sensitive without it (issue 13, section 6). A race is
+# caught by its report file below whether or not the test passes on the second run.
+(cd "$build/tests" && "${run[@]}" ctest -R "$filter" --repeat until-pass:2 --output-on-failure --timeout 900 "$@") ||
+  status=$?
 
 shopt -s nullglob
 found=("$reports"/tsan*)
