@@ -32,7 +32,11 @@ std::string SearchQuery::Canonical() const {
 }
 
 std::vector<std::pair<std::string, std::string>> ParseQueryString(std::string_view raw) {
-  auto params = boost::urls::parse_query(raw);
+  // Boost.URL 1.81 parse_query() takes the extent of the query from strlen(raw.data()), not
+  // raw.size(): an over-read unless the text is NUL-terminated (found by
+  // tests/fuzz/search_query_fuzz). A valid query has no literal NUL, so a copy is exact.
+  const std::string text(raw);
+  auto params = boost::urls::parse_query(text);
   if (!params) throw ApiError(ErrorCode::kInvalidRequest, "the query string is not valid");
   boost::urls::encoding_opts opts;
   opts.space_as_plus = true;

@@ -1,6 +1,7 @@
 // POST /v1/auth/signup, /v1/auth/login, /v1/auth/logout.
 #include <boost/json.hpp>
 
+#include "domain/auth_rules.hpp"
 #include "domain/json_input.hpp"
 #include "handlers/routes.hpp"
 #include "http/pipeline.hpp"
@@ -10,12 +11,8 @@ namespace rihla::handlers {
 namespace {
 
 std::pair<std::string, std::string> Credentials(const http::Request& req) {
-  auto body = domain::ParseJsonObject(req.body);
-  domain::FieldReader r(body);
-  auto email = r.String("email", true, 254);
-  auto password = r.String("password", true, 1024);
-  r.ThrowIfErrors("invalid credentials");
-  return {*email, *password};
+  auto c = domain::ParseCredentials(domain::ParseJsonObject(req.body));
+  return {std::move(c.email), std::move(c.password)};
 }
 
 }  // namespace

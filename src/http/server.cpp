@@ -17,6 +17,8 @@
 #include <thread>
 #include <unordered_map>
 
+#include "http/request_parser.hpp"
+
 namespace rihla::http {
 
 namespace asio = boost::asio;
@@ -299,11 +301,12 @@ struct Server::Impl {
     beast::flat_buffer buffer;
     for (;;) {
       if (draining.load() && buffer.size() == 0) break;
-      bhttp::request_parser<bhttp::string_body> parser;
-      parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
-      parser.body_limit(options.body_limit);
+      RequestParser parser;
+      ApplyRequestLimits(parser, options);
       stream.expires_after(options.read_timeout);
-      auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
+      auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
+      if (!ec) ec = CheckHeaderSize(n, options);
+      if (!ec && !parser.is_done()) std::tie(ec, n) = co_await bhttp::async_read(stream, buffer, parser, kTuple);
       idle->store(false);
       if (ec) {
         auto rejection = RejectionFor(ec, options);

@@ -6,6 +6,7 @@
 #include "domain/errors.hpp"
 #include "domain/json_input.hpp"
 #include "domain/money.hpp"
+#include "domain/payment_event.hpp"
 #include "domain/render.hpp"
 #include "domain/time.hpp"
 #include "domain/webhook_signature.hpp"
@@ -14,40 +15,6 @@
 
 namespace rihla::services {
 namespace {
-
-struct Event {
-  std::string id, type, booking_id;
-  std::optional<domain::Money> amount;
-};
-
-Event ParseEvent(const std::string& raw) {
-  auto body = domain::ParseJsonObject(raw);
-  domain::FieldReader r(body);
-  Event e;
-  auto id = r.String("id", true, 255);
-  auto type = r.String("type", true, 50);
-  const auto* data = r.Object("data", true);
-  if (data) {
-    domain::FieldReader d(*data, "data.");
-    auto booking_id = d.String("booking_id", true, 40);
-    if (const auto* amount = d.Object("amount", true)) {
-      domain::FieldReader a(*amount, "data.amount.");
-      auto value = a.String("amount", true, 20);
-      auto currency = a.String("currency", true, 3);
-      for (auto& err : a.errors()) d.errors().push_back(std::move(err));
-      if (value && currency) {
-        e.amount = domain::ParseMoney(*value, *currency);
-        if (!e.amount) d.Fail("amount", "must be a decimal amount string with a supported currency");
-      }
-    }
-    for (auto& err : d.errors()) r.errors().push_back(std::move(err));
-    if (booking_id) e.booking_id = *booking_id;
-  }
-  r.ThrowIfErrors("invalid payment event");
-  e.id = *id;
-  e.type = *type;
-  return e;
-}
 
 std::string Ignored(const std::string& reason) {
   return boost::json::serialize(boost::json::object{{"received", true}, {"result", "ignored"}, {"reason", reason}});
@@ -63,7 +30,7 @@ idempotency::Result PaymentService::Handle(RequestContext& ctx, const std::strin
   if (!domain::VerifyWebhookSignature(signature_header, raw_body, secret_, domain::NowMs() / 1000)) {
     throw ApiError(ErrorCode::kInvalidSignature, "Rihla-Signature is missing, wrong, or outside the 300 s tolerance");
   }
-  Event event = ParseEvent(raw_body);
+  auto event = domain::ParsePaymentEvent(domain::ParseJsonObject(raw_body));
   idempotency::Request key{"POST /v1/webhooks/payments", ctx.principal, event.id,
                            idempotency::Fingerprint("POST", path, raw_body), true};
   return idem_.Run(ctx, key, [&](storage::Tx& tx) {
