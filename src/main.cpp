@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
   seed->add_option("--days", seed_days, "days of schedule from today (UTC); 0 loads only airports")
       ->capture_default_str()
       ->check(CLI::Range(0, 366));
-  auto* cleanup = cli.add_subcommand("cleanup", "Delete expired idempotency records in bounded batches.");
+  auto* cleanup = cli.add_subcommand("cleanup", "Delete expired idempotency records and old login failures in bounded batches.");
   AddIntFlag(*cleanup, config, "--idempotency-ttl-seconds");
   auto* cache = cli.add_subcommand("cache", "Search cache administration.");
   auto* purge = cache->add_subcommand("purge", "Invalidate cached searches of one route or all.");

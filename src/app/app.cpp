@@ -27,6 +27,7 @@
 #include "services/payment_service.hpp"
 #include "storage/database.hpp"
 #include "storage/migrations.hpp"
+#include "storage/retention.hpp"
 #include "storage/seed.hpp"
 
 namespace rihla::app {
@@ -47,7 +48,8 @@ idempotency::Options IdemOptions(const Config& c) {
 }
 
 // Runs `fn` every `interval` on its own thread until stopped. Used for booking expiry and
-// idempotency cleanup; each run gets its own RequestContext (correlation id) for its logs.
+// for the cleanup of expired rows; each run gets its own RequestContext (correlation id) for
+// its logs.
 class PeriodicJob {
  public:
   PeriodicJob(std::chrono::milliseconds interval, std::function<void()> fn)
@@ -74,6 +76,34 @@ class PeriodicJob {
   bool stop_ = false;
   std::thread thread_;
 };
+
+// How often `serve` removes rows past their retention (idempotency records, login failures).
+constexpr std::chrono::seconds kCleanupInterval{60};
+// Rows one cleanup statement deletes.
+constexpr int kCleanupBatch = 1000;
+
+struct RemovedRows {
+  std::size_t idempotency_records = 0;
+  std::size_t login_failures = 0;
+};
+
+// Deletes idempotency records past their retention (never a live lease) and login failures
+// older than the throttle window, in set-based batches until none are left. Used by the
+// cleanup job and by `rihla cleanup`. Throws what Database::WriteStatement throws.
+RemovedRows RemoveExpiredRows(storage::Database& db, idempotency::Executor& idem, std::int64_t now_ms) {
+  RemovedRows removed;
+  removed.idempotency_records = idem.Cleanup(now_ms, kCleanupBatch);
+  std::int64_t cutoff =
+      now_ms - std::chrono::duration_cast<std::chrono::milliseconds>(storage::kLoginFailureRetention).count();
+  for (;;) {
+    std::size_t deleted = 0;
+    db.WriteStatement(
+        [&](storage::Tx& tx) { deleted = storage::DeleteLoginFailuresBefore(tx, cutoff, kCleanupBatch); });
+    removed.login_failures += deleted;
+    if (deleted < static_cast<std::size_t>(kCleanupBatch)) break;
+  }
+  return removed;
+}
 
 // The in-process cache, or Redis when RIHLA_REDIS_URL is set (shared by all instances).
 // Throws std::invalid_argument on a bad Redis URL; an unreachable Redis only degrades.
@@ -143,6 +173,7 @@ int Serve(const Config& config) {
   metrics.RegisterGauge(metric::kWorkersQueued, [&workers] { return double(workers.queued()); });
   metrics.RegisterGauge(metric::kHashWorkersBusy, [&hashing] { return double(hashing.busy()); });
   metrics.RegisterGauge(metric::kHashWorkersQueued, [&hashing] { return double(hashing.queued()); });
+  metrics.RegisterGauge(metric::kBookingExpiryLag, [&bookings] { return bookings.ExpiryLagSeconds(domain::NowMs()); });
 
   http::Pipeline pipeline(router, logger, metrics, auth, std::chrono::milliseconds(config.request_timeout_ms));
   http::ServerOptions options;
@@ -166,18 +197,25 @@ int Serve(const Config& config) {
     return 1;
   }
 
-  int idem_cleanup_every = std::max(1, 60'000 / config.sweep_interval_ms);
-  int tick = 0;
+  // Two jobs on their own threads, so a long cleanup never holds up expiry.
   auto sweeper = std::make_unique<PeriodicJob>(std::chrono::milliseconds(config.sweep_interval_ms), [&] {
     auto ctx = JobContext(logger, "sweeper");
     try {
       bookings.ExpireDue(ctx, domain::NowMs());
-      if (++tick % idem_cleanup_every == 0) {
-        auto removed = idem.Cleanup(domain::NowMs());
-        if (removed > 0) ctx.Log(LogLevel::kInfo, "idempotency records removed", {{"count", removed}});
+    } catch (const std::exception& e) {
+      ctx.Log(LogLevel::kWarn, "booking expiry sweep failed", {{"error", e.what()}});
+    }
+  });
+  auto cleanup = std::make_unique<PeriodicJob>(kCleanupInterval, [&] {
+    auto ctx = JobContext(logger, "cleanup");
+    try {
+      auto removed = RemoveExpiredRows(db, idem, domain::NowMs());
+      if (removed.idempotency_records > 0 || removed.login_failures > 0) {
+        ctx.Log(LogLevel::kInfo, "expired rows removed",
+                {{"idempotency_records", removed.idempotency_records}, {"login_failures", removed.login_failures}});
       }
     } catch (const std::exception& e) {
-      ctx.Log(LogLevel::kWarn, "background sweep failed", {{"error", e.what()}});
+      ctx.Log(LogLevel::kWarn, "cleanup failed", {{"error", e.what()}});
     }
   });
 
@@ -192,6 +230,7 @@ int Serve(const Config& config) {
             {"workers", worker_threads},
             {"hash_workers", hash_threads}});
   server.Run();
+  cleanup.reset();
   sweeper.reset();
   workers.Stop();
   hashing.Stop();
@@ -236,8 +275,9 @@ int Cleanup(const Config& config) {
   try {
     if (storage::PendingMigrations(db) > 0) throw std::runtime_error("database has pending migrations; run migrate");
     idempotency::Executor idem(db, IdemOptions(config), metrics, handlers::RenderProblem);
-    auto removed = idem.Cleanup(domain::NowMs());
-    LogEvent(logger, LogLevel::kInfo, "idempotency cleanup done", {{"removed", removed}});
+    auto removed = RemoveExpiredRows(db, idem, domain::NowMs());
+    LogEvent(logger, LogLevel::kInfo, "idempotency cleanup done",
+             {{"removed", removed.idempotency_records}, {"login_failures_removed", removed.login_failures}});
     return 0;
   } catch (const std::exception& e) {
     LogEvent(logger, LogLevel::kError, "cleanup failed", {{"error", e.what()}});

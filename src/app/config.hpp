@@ -31,7 +31,7 @@ struct Config {
   int request_timeout_ms = 10000;
   int cache_ttl_seconds = 60;
   int cache_max_entries = 5000;  // in-process cache bound (memory stays flat)
-  int sweep_interval_ms = 1000;  // booking expiry + idempotency cleanup
+  int sweep_interval_ms = 1000;  // booking expiry sweep (the cleanup job runs every 60 s)
   int hash_workers = 0;          // threads that hash passwords (login, signup); 0: half the cores
   int hash_queue = 64;           // logins/signups waiting for them before 503
   int max_connections = 10000;   // open client connections; above it new ones are closed at once

@@ -224,14 +224,9 @@ std::size_t Executor::Cleanup(std::int64_t now_ms, int batch) {
   std::size_t total = 0;
   for (;;) {
     std::size_t deleted = 0;
-    std::size_t found = 0;
-    db_.Write([&](storage::Tx& tx) {
-      auto ids = ExpiredRecordIds(tx, now_ms, batch);
-      found = ids.size();
-      deleted = DeleteExpiredRecords(tx, ids, now_ms);
-    });
+    db_.WriteStatement([&](storage::Tx& tx) { deleted = DeleteExpiredRecords(tx, now_ms, batch); });
     total += deleted;
-    if (found < static_cast<std::size_t>(batch)) break;
+    if (deleted < static_cast<std::size_t>(batch)) break;
   }
   return total;
 }

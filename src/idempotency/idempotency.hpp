@@ -106,8 +106,9 @@ class Executor {
   using Operation = std::function<Outcome(storage::Tx&)>;
   Result Run(RequestContext& ctx, const Request& request, const Operation& op);
 
-  // Deletes records past their retention (never a live lease), `batch` rows per transaction,
-  // until none are left. Returns how many were deleted.
+  // Deletes records past their retention (never a live lease), `batch` rows per statement
+  // (one set-based DELETE each, autocommitted), until a statement deletes fewer. Returns how
+  // many were deleted.
   std::size_t Cleanup(std::int64_t now_ms, int batch = 500);
 
  private:

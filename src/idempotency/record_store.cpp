@@ -19,10 +19,13 @@ constexpr const char* kComplete =
     " WHERE id = :id AND state = 'started' AND lease_token = :lt";
 constexpr const char* kDeleteClaim =
     "DELETE FROM idempotency_records WHERE id = :id AND state = 'started' AND lease_token = :lt";
-constexpr const char* kExpiredIds =
-    "SELECT id FROM idempotency_records WHERE expires_at < :n1 AND locked_until < :n2 ORDER BY expires_at LIMIT :l";
-constexpr const char* kDeleteExpired =
-    "DELETE FROM idempotency_records WHERE id = :id AND expires_at < :n1 AND locked_until < :n2";
+// One statement deletes a batch. The batch is picked in a derived table because MySQL cannot
+// LIMIT a subquery on the table it deletes from; the outer guard repeats the conditions so a
+// row whose lease was renewed meanwhile is kept.
+constexpr const char* kDeleteExpiredBatch =
+    "DELETE FROM idempotency_records WHERE expires_at < :n1 AND locked_until < :n2 AND id IN ("
+    "SELECT id FROM (SELECT id FROM idempotency_records WHERE expires_at < :n3 AND locked_until < :n4"
+    " ORDER BY expires_at LIMIT :l) AS due)";
 
 }  // namespace
 
@@ -74,26 +77,12 @@ void DeleteClaim(storage::Tx& tx, const std::string& id, const std::string& leas
   tx.sql << kDeleteClaim, soci::use(id), soci::use(lease_token);
 }
 
-std::vector<std::string> ExpiredRecordIds(storage::Tx& tx, std::int64_t now_ms, int limit) {
-  std::vector<std::string> out;
-  std::string id;
+std::size_t DeleteExpiredRecords(storage::Tx& tx, std::int64_t now_ms, int limit) {
   long long now = now_ms;
-  soci::statement st =
-      (tx.sql.prepare << kExpiredIds, soci::use(now), soci::use(now), soci::use(limit), soci::into(id));
-  st.execute();
-  while (st.fetch()) out.push_back(id);
-  return out;
-}
-
-std::size_t DeleteExpiredRecords(storage::Tx& tx, const std::vector<std::string>& ids, std::int64_t now_ms) {
-  std::size_t deleted = 0;
-  long long now = now_ms;
-  for (const auto& id : ids) {
-    soci::statement st = (tx.sql.prepare << kDeleteExpired, soci::use(id), soci::use(now), soci::use(now));
-    st.execute(true);
-    deleted += static_cast<std::size_t>(st.get_affected_rows());
-  }
-  return deleted;
+  soci::statement st = (tx.sql.prepare << kDeleteExpiredBatch, soci::use(now), soci::use(now), soci::use(now),
+                        soci::use(now), soci::use(limit));
+  st.execute(true);
+  return static_cast<std::size_t>(st.get_affected_rows());
 }
 
 }  // namespace rihla::idempotency

@@ -32,9 +32,8 @@ bool CompleteRecord(storage::Tx& tx, const std::string& id, const std::string& l
                     const std::string& body);
 // Deletes a 'started' record held by `lease_token` (the operation failed with a 5xx).
 void DeleteClaim(storage::Tx& tx, const std::string& id, const std::string& lease_token);
-// Ids of records past expires_at whose lease (if started) is over too, at most `limit`.
-std::vector<std::string> ExpiredRecordIds(storage::Tx& tx, std::int64_t now_ms, int limit);
-// Deletes these ids if still expired at now_ms; returns how many.
-std::size_t DeleteExpiredRecords(storage::Tx& tx, const std::vector<std::string>& ids, std::int64_t now_ms);
+// Deletes at most `limit` records past expires_at whose lease (if started) is over too, oldest
+// first, in one statement; returns how many.
+std::size_t DeleteExpiredRecords(storage::Tx& tx, std::int64_t now_ms, int limit);
 
 }  // namespace rihla::idempotency

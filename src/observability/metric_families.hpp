@@ -57,5 +57,8 @@ inline constexpr GaugeDef kWorkersBusy{"rihla_workers_busy", "Worker threads run
 inline constexpr GaugeDef kWorkersQueued{"rihla_workers_queued", "Requests waiting for a worker."};
 inline constexpr GaugeDef kHashWorkersBusy{"rihla_hash_workers_busy", "Password-hashing threads running a login or signup."};
 inline constexpr GaugeDef kHashWorkersQueued{"rihla_hash_workers_queued", "Logins and signups waiting for a hashing thread."};
+inline constexpr GaugeDef kBookingExpiryLag{
+    "rihla_booking_expiry_lag_seconds",
+    "Age of the oldest booking whose hold ended but that is still pending (0 when none), as the expiry sweep last saw it."};
 
 }  // namespace rihla::metric

@@ -3,6 +3,9 @@
 #include <boost/json.hpp>
 
 #include <cstdio>
+#include <map>
+#include <set>
+#include <stdexcept>
 
 #include "domain/cache_scope.hpp"
 #include "domain/errors.hpp"
@@ -129,19 +132,49 @@ BookingPage BookingService::List(RequestContext& ctx, int limit, const std::opti
 }
 
 std::size_t BookingService::ExpireDue(RequestContext& ctx, std::int64_t now_ms, int batch) {
-  std::vector<std::string> due;
-  db_.Read([&](storage::Tx& tx) { due = storage::BookingsDueForExpiry(tx, now_ms, batch); });
+  std::optional<std::int64_t> oldest;
+  db_.Read([&](storage::Tx& tx) { oldest = storage::OldestDueExpiry(tx, now_ms); });
+  oldest_due_ms_.store(oldest.value_or(0));
+  if (!oldest) return 0;
   std::size_t expired = 0;
-  for (const auto& id : due) {
-    std::optional<domain::CacheScope> scope;
-    db_.Write([&](storage::Tx& tx) { scope = ExpireInTx(tx, id, now_ms); });
-    if (scope) {
-      ++expired;
-      flights_.ScopeChanged(ctx, *scope);
-      ctx.Log(LogLevel::kInfo, "booking expired", {{"booking_id", id}});
-    }
+  for (;;) {
+    std::size_t claimed = 0;
+    std::set<domain::CacheScope> scopes;
+    db_.Write([&](storage::Tx& tx) {
+      scopes.clear();  // Write may re-run this function after a deadlock
+      auto due = storage::ClaimDueBookings(tx, now_ms, batch);
+      claimed = due.size();
+      if (due.empty()) return;
+      std::vector<std::string> ids;
+      std::map<std::string, int> seats_by_flight;  // ordered: every sweeper locks flights in id order
+      for (const auto& d : due) {
+        ids.push_back(d.id);
+        seats_by_flight[d.flight_id] += d.seats;
+      }
+      // The claim locked these rows (or holds the single writer): none can have changed since.
+      if (storage::ExpireBookings(tx, ids, now_ms) != ids.size()) {
+        throw std::runtime_error("expiry sweep: a claimed booking changed under its lock");
+      }
+      for (const auto& [flight_id, seats] : seats_by_flight) {
+        storage::ReleaseSeats(tx, flight_id, seats);
+        if (auto flight = storage::FindFlight(tx, flight_id)) scopes.insert(domain::CacheScope::ForFlight(*flight));
+      }
+      oldest_due_ms_.store(due.front().expires_ms);
+    });
+    for (const auto& scope : scopes) flights_.ScopeChanged(ctx, scope);
+    expired += claimed;
+    if (claimed > 0) ctx.Log(LogLevel::kInfo, "bookings expired", {{"count", claimed}, {"flights", scopes.size()}});
+    if (claimed < static_cast<std::size_t>(batch)) break;
   }
+  // What is still due now is held by another instance's sweep (or became due meanwhile).
+  db_.Read([&](storage::Tx& tx) { oldest = storage::OldestDueExpiry(tx, now_ms); });
+  oldest_due_ms_.store(oldest.value_or(0));
   return expired;
+}
+
+double BookingService::ExpiryLagSeconds(std::int64_t now_ms) const {
+  std::int64_t oldest = oldest_due_ms_.load();
+  return oldest == 0 || oldest >= now_ms ? 0.0 : static_cast<double>(now_ms - oldest) / 1000.0;
 }
 
 }  // namespace rihla::services

@@ -38,10 +38,25 @@ class BookingService {
   domain::Booking Get(RequestContext& ctx, const std::string& booking_id);
   BookingPage List(RequestContext& ctx, int limit, const std::optional<std::string>& cursor);
 
-  // Expires pending bookings whose hold ended, releasing their seats. Safe to run concurrently
-  // in several processes: each expiry is a conditional update, so seats are released once.
-  // Returns how many this call expired.
-  std::size_t ExpireDue(RequestContext& ctx, std::int64_t now_ms, int batch = 200);
+  // Bookings one expiry transaction claims: large enough that 10,000 bookings due in the same
+  // second are released within the 5 s promise, small enough that one transaction holds its
+  // locks (and SQLite's single writer) for milliseconds only.
+  static constexpr int kExpiryBatch = 500;
+
+  // Expires every pending booking whose hold ended at or before `now_ms`, releasing its seats.
+  // Loops in batches until a claim comes back short: each batch is one write transaction that
+  // claims up to `batch` due bookings (storage::ClaimDueBookings: rows that another instance's
+  // sweep holds are skipped, so instances split the work), expires them with one UPDATE and
+  // releases their seats with one UPDATE per flight, in flight-id order; after its commit each
+  // changed cache scope is invalidated once. Seats are released exactly once however many
+  // processes sweep. Also records the expiry lag (see ExpiryLagSeconds). Returns how many this
+  // call expired; throws what Database::Write throws (batches committed before stay committed).
+  // Called by one thread at a time per process (the sweeper); safe beside request threads.
+  std::size_t ExpireDue(RequestContext& ctx, std::int64_t now_ms, int batch = kExpiryBatch);
+
+  // Age in seconds, at `now_ms`, of the oldest booking that was due but still pending when the
+  // last ExpireDue looked (0 when none was). Reads an atomic only; safe from any thread.
+  double ExpiryLagSeconds(std::int64_t now_ms) const;
 
   // Runs inside a write transaction: expires `booking_id` if it is pending and due, releasing
   // its seats. Returns the flight's cache scope when it did.
@@ -57,6 +72,8 @@ class BookingService {
   FaultPoint fault_;  // test builds only
   // Orders the ids of bookings made in the same millisecond on this instance (see NewBookingId).
   std::atomic<std::uint32_t> id_sequence_{0};
+  // expires_at of the oldest due-but-pending booking ExpireDue last saw; 0 when none.
+  std::atomic<std::int64_t> oldest_due_ms_{0};
 };
 
 }  // namespace rihla::services

@@ -27,8 +27,16 @@ constexpr const char* kTransition =
     "UPDATE bookings SET status = :to, updated_at = :now WHERE id = :id AND status IN (";
 constexpr const char* kTransitionExpiredBefore = " AND expires_at <= :eb";
 constexpr const char* kTransitionValidAfter = " AND expires_at > :va";
-constexpr const char* kDueForExpiry =
-    "SELECT id FROM bookings WHERE status = 'pending_payment' AND expires_at <= :now ORDER BY expires_at LIMIT :l";
+// ClaimDueBookings: then the dialect's claim suffix (FOR UPDATE SKIP LOCKED or nothing).
+constexpr const char* kClaimDue =
+    "SELECT id, flight_id, seats, expires_at FROM bookings WHERE status = 'pending_payment' AND expires_at <= :now"
+    " ORDER BY expires_at LIMIT :l";
+// ExpireBookings: then one placeholder per id and ")".
+constexpr const char* kExpireMany =
+    "UPDATE bookings SET status = 'expired', updated_at = :now WHERE status = 'pending_payment'"
+    " AND expires_at <= :now2 AND id IN (";
+constexpr const char* kOldestDue =
+    "SELECT MIN(expires_at) FROM bookings WHERE status = 'pending_payment' AND expires_at <= :now";
 
 struct BookingRow {
   std::string id, user_id, flight_id, status, currency;
@@ -151,14 +159,42 @@ bool TransitionBooking(Tx& tx, const std::string& id, const TransitionGuard& gua
   return st.get_affected_rows() == 1;
 }
 
-std::vector<std::string> BookingsDueForExpiry(Tx& tx, std::int64_t now_ms, int limit) {
-  std::vector<std::string> out;
-  std::string id;
-  long long now = now_ms;
-  soci::statement st = (tx.sql.prepare << kDueForExpiry, soci::use(now), soci::use(limit), soci::into(id));
+std::vector<DueBooking> ClaimDueBookings(Tx& tx, std::int64_t now_ms, int limit) {
+  std::vector<DueBooking> out;
+  DueBooking row;
+  long long now = now_ms, expires = 0;
+  soci::statement st = (tx.sql.prepare << std::string(kClaimDue) + std::string(tx.dialect.claim_rows_suffix),
+                        soci::use(now), soci::use(limit), soci::into(row.id), soci::into(row.flight_id),
+                        soci::into(row.seats), soci::into(expires));
   st.execute();
-  while (st.fetch()) out.push_back(id);
+  while (st.fetch()) {
+    row.expires_ms = expires;
+    out.push_back(row);
+  }
   return out;
+}
+
+std::size_t ExpireBookings(Tx& tx, const std::vector<std::string>& ids, std::int64_t now_ms) {
+  if (ids.empty()) return 0;
+  std::string sql = kExpireMany;
+  for (std::size_t i = 0; i < ids.size(); ++i) sql += (i == 0 ? ":i" : ", :i") + std::to_string(i);
+  sql += ")";
+  long long now = now_ms;
+  soci::statement st(tx.sql);
+  st.exchange(soci::use(now));
+  st.exchange(soci::use(now));
+  for (const auto& id : ids) st.exchange(soci::use(id));
+  PrepareStatement(st, sql);
+  st.execute(true);
+  return static_cast<std::size_t>(st.get_affected_rows());
+}
+
+std::optional<std::int64_t> OldestDueExpiry(Tx& tx, std::int64_t now_ms) {
+  long long now = now_ms, oldest = 0;
+  soci::indicator ind = soci::i_null;
+  tx.sql << kOldestDue, soci::use(now), soci::into(oldest, ind);
+  if (ind != soci::i_ok) return std::nullopt;
+  return oldest;
 }
 
 }  // namespace rihla::storage

@@ -2,6 +2,7 @@
 // Bookings with their passengers: one aggregate, written together by InsertBooking and always
 // loaded together. Every function runs inside the caller's Tx and throws what
 // Database::Write/Read document.
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -34,7 +35,23 @@ struct TransitionGuard {
 bool TransitionBooking(Tx& tx, const std::string& id, const TransitionGuard& guard, domain::BookingStatus to,
                        std::int64_t now_ms);
 
-// Ids of pending bookings whose hold ended at or before `now_ms`, oldest first.
-std::vector<std::string> BookingsDueForExpiry(Tx& tx, std::int64_t now_ms, int limit);
+// A pending booking whose hold ended, as the expiry sweep claims it.
+struct DueBooking {
+  std::string id;
+  std::string flight_id;
+  int seats = 0;
+  std::int64_t expires_ms = 0;
+};
+// Inside a Write transaction: claims up to `limit` pending bookings whose hold ended at or
+// before `now_ms`, oldest first, and locks them until the transaction ends. On engines with
+// SKIP LOCKED (Dialect::claim_rows_suffix) rows another transaction holds are skipped, so
+// concurrent sweepers claim disjoint batches; on SQLite the write transaction is exclusive.
+std::vector<DueBooking> ClaimDueBookings(Tx& tx, std::int64_t now_ms, int limit);
+// Moves the bookings `ids` from pending_payment to expired in one statement, only those still
+// pending and due at `now_ms`. Returns how many changed.
+std::size_t ExpireBookings(Tx& tx, const std::vector<std::string>& ids, std::int64_t now_ms);
+// expires_at of the oldest pending booking whose hold ended at or before `now_ms`; nullopt
+// when none is due.
+std::optional<std::int64_t> OldestDueExpiry(Tx& tx, std::int64_t now_ms);
 
 }  // namespace rihla::storage

@@ -52,6 +52,11 @@ struct Dialect {
   // The engine admits one writer at a time: this process's writers queue in-process
   // (Database::Write and WriteStatement) instead of in the engine's busy handler.
   bool single_writer;
+  // Appended to a SELECT that claims rows inside a Write transaction for a batch update (the
+  // expiry sweep): " FOR UPDATE SKIP LOCKED" where the engine has it, so concurrent claimers in
+  // several instances lock disjoint rows instead of queueing for the same ones; empty on a
+  // single-writer engine, whose BEGIN already excludes every other writer.
+  std::string_view claim_rows_suffix;
   // Serialize `migrate` runs across processes on one session; unlock must be called on the
   // session that locked. Throw soci::soci_error.
   void (*lock_migrations)(soci::session& session);

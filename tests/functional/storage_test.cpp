@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <barrier>
+#include <chrono>
+#include <latch>
 #include <thread>
 
 #include <soci/soci.h>
@@ -12,9 +14,11 @@
 #include "domain/time.hpp"
 #include "idempotency/record_store.hpp"
 #include "observability/logger.hpp"
+#include "storage/booking_repository.hpp"
 #include "storage/flight_repository.hpp"
 #include "storage/migrations.hpp"
 #include "storage/payment_event_repository.hpp"
+#include "storage/retention.hpp"
 #include "storage/seed.hpp"
 #include "storage/user_repository.hpp"
 #include "support/server_process.hpp"
@@ -128,9 +132,93 @@ TEST_F(StorageTest, CleanupNeverDeletesALiveLease) {
     idempotency::InsertRecord(tx, live);
     idempotency::InsertRecord(tx, done);
   });
-  std::vector<std::string> ids;
-  db_->Read([&](storage::Tx& tx) { ids = idempotency::ExpiredRecordIds(tx, now, 100); });
-  EXPECT_EQ(ids, std::vector<std::string>{"idr_done"});
+  std::size_t deleted = 0;
+  db_->WriteStatement([&](storage::Tx& tx) { deleted = idempotency::DeleteExpiredRecords(tx, now, 100); });
+  EXPECT_EQ(deleted, 1u);
+  std::optional<idempotency::Record> found;
+  db_->Read([&](storage::Tx& tx) { found = idempotency::FindRecord(tx, "POST /x", "user:1", "live"); });
+  EXPECT_TRUE(found.has_value());
+  db_->Read([&](storage::Tx& tx) { found = idempotency::FindRecord(tx, "POST /x", "user:1", "done"); });
+  EXPECT_FALSE(found.has_value());
+}
+
+TEST_F(StorageTest, CleanupDeletesExpiredRecordsInBoundedBatches) {
+  std::int64_t now = domain::NowMs();
+  db_->Write([&](storage::Tx& tx) {
+    for (int i = 0; i < 5; ++i) {
+      std::string key = "old" + std::to_string(i);
+      idempotency::InsertRecord(tx, {"idr_" + key, "POST /x", "user:1", key, "fp", "completed", "t", 0, 201, "{}",
+                                     now - 10, now - 5 + i});
+    }
+  });
+  std::vector<std::size_t> batches;
+  for (int i = 0; i < 3; ++i) {
+    db_->WriteStatement([&](storage::Tx& tx) { batches.push_back(idempotency::DeleteExpiredRecords(tx, now, 2)); });
+  }
+  EXPECT_EQ(batches, (std::vector<std::size_t>{2, 2, 1}));
+}
+
+TEST_F(StorageTest, LoginFailuresOlderThanTheWindowAreDeletedInBatches) {
+  std::int64_t now = domain::NowMs();
+  db_->Write([&](storage::Tx& tx) {
+    for (long long at : {now - 3'600'000, now - 3'500'000, now - 3'400'000, now - 1000}) {
+      tx.sql << "INSERT INTO login_failures (email_normalized, failed_at) VALUES ('a@example.com', :t)",
+          soci::use(at);
+    }
+  });
+  std::int64_t cutoff =
+      now - std::chrono::duration_cast<std::chrono::milliseconds>(storage::kLoginFailureRetention).count();
+  std::vector<std::size_t> batches;
+  for (int i = 0; i < 2; ++i) {
+    db_->WriteStatement(
+        [&](storage::Tx& tx) { batches.push_back(storage::DeleteLoginFailuresBefore(tx, cutoff, 2)); });
+  }
+  EXPECT_EQ(batches, (std::vector<std::size_t>{2, 1}));
+  int left = 0;
+  db_->Read([&](storage::Tx& tx) { tx.sql << "SELECT COUNT(*) FROM login_failures", soci::into(left); });
+  EXPECT_EQ(left, 1);  // the recent one is kept
+}
+
+// Two sweeps in two instances: while one transaction holds its claimed batch, another claim
+// skips those rows instead of waiting for them (FOR UPDATE SKIP LOCKED).
+TEST_F(StorageTest, ConcurrentExpiryClaimsTakeDisjointBookings) {
+  if (storage::DialectOf(storage::ParseDatabaseUrl(url_).engine).single_writer) {
+    GTEST_SKIP() << "one writer at a time: two claims never overlap";
+  }
+  std::int64_t now = domain::NowMs();
+  db_->Write([&](storage::Tx& tx) {
+    storage::InsertUser(tx, domain::User{"usr_claim", "claim@example.com", "hash"}, "claim@example.com", now);
+    storage::InsertFlight(tx, Flight("fl_claim01", 10), now);
+    for (int i = 0; i < 6; ++i) {
+      domain::Booking b{"bk_claim" + std::to_string(i), "usr_claim", "fl_claim01",
+                        domain::BookingStatus::kPendingPayment, {{"A", "B"}}, {10000, "SAR"}, now - 10'000,
+                        now - 6000 + i};
+      storage::InsertBooking(tx, b, now);
+    }
+  });
+  std::vector<storage::DueBooking> first, second;
+  std::latch claimed(1), release(1);
+  std::thread holder([&] {
+    db_->Write([&](storage::Tx& tx) {
+      first = storage::ClaimDueBookings(tx, now, 3);
+      claimed.count_down();
+      release.wait();
+    });
+  });
+  claimed.wait();
+  try {
+    db_->Write([&](storage::Tx& tx) { second = storage::ClaimDueBookings(tx, now, 6); });
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "the second claim failed instead of skipping locked rows: " << e.what();
+  }
+  release.count_down();
+  holder.join();
+  ASSERT_EQ(first.size(), 3u);
+  ASSERT_EQ(second.size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(first[static_cast<std::size_t>(i)].id, "bk_claim" + std::to_string(i));  // oldest first
+    EXPECT_EQ(second[static_cast<std::size_t>(i)].id, "bk_claim" + std::to_string(i + 3));
+  }
 }
 
 TEST_F(StorageTest, UniqueColumnsOtherThanTheKeySurfaceAsDuplicateKey) {
