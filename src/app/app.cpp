@@ -42,6 +42,9 @@ idempotency::Options IdemOptions(const Config& c) {
   idempotency::Options o;
   o.lease = std::chrono::seconds(c.idempotency_lease_seconds);
   o.ttl = std::chrono::seconds(c.idempotency_ttl_seconds);
+  // A search entry from before a write lives at most the cache TTL after it was stored; the
+  // margin covers a slow fill that read before the commit and stored after it, and clock skew.
+  o.scope_replay_window = std::chrono::seconds(c.cache_ttl_seconds) + std::chrono::seconds(60);
   o.fault = c.fault;
   return o;
 }

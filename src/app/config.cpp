@@ -93,7 +93,9 @@ void LoadEnvironment(Config& c) {
     else if (f == "after_commit") c.fault = FaultPoint::kAfterCommit;
     else if (f == "slow_operation") c.fault = FaultPoint::kSlowOperation;
     else if (f == "pause_fill") c.fault = FaultPoint::kPauseFill;
-    else throw std::invalid_argument("RIHLA_FAULT must be before_commit, after_commit, slow_operation or pause_fill");
+    else if (f == "commit_then_503") c.fault = FaultPoint::kCommitThen503;
+    else throw std::invalid_argument(
+        "RIHLA_FAULT must be before_commit, after_commit, slow_operation, pause_fill or commit_then_503");
 #else
     throw std::invalid_argument("RIHLA_FAULT is only available in test builds (RIHLA_FAULT_POINTS)");
 #endif
