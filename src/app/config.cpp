@@ -10,7 +10,7 @@ namespace {
 
 constexpr int kDay = 86400;
 
-const std::array<IntSetting, 15> kIntSettings{{
+const std::array<IntSetting, 16> kIntSettings{{
     {"RIHLA_BOOKING_HOLD_SECONDS", "--booking-hold-seconds", &Config::booking_hold_seconds, 1, kDay * 7,
      "unpaid booking hold"},
     {"RIHLA_IDEMPOTENCY_TTL_SECONDS", "--idempotency-ttl-seconds", &Config::idempotency_ttl_seconds, 1, kDay * 30,
@@ -36,6 +36,8 @@ const std::array<IntSetting, 15> kIntSettings{{
      "logins and signups waiting for a hashing thread before 503"},
     {"RIHLA_MAX_CONNECTIONS", "--max-connections", &Config::max_connections, 1, 1'000'000,
      "open client connections; above it new connections are closed at once"},
+    {"RIHLA_REDIS_WAIT_REPLICAS", "--redis-wait-replicas", &Config::redis_wait_replicas, 0, 64,
+     "Redis replicas that must acknowledge each cache invalidation (WAIT); 0: none"},
 }};
 
 }  // namespace

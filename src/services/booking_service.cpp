@@ -119,7 +119,7 @@ std::size_t BookingService::ExpireDue(RequestContext& ctx, std::int64_t now_ms, 
     db_.Write([&](storage::Tx& tx) { scope = ExpireInTx(tx, id, now_ms); });
     if (scope) {
       ++expired;
-      flights_.ScopeChanged(ctx, *scope);
+      flights_.ScopeChangedInBackground(ctx, *scope);
       ctx.Log(LogLevel::kInfo, "booking expired", {{"booking_id", id}});
     }
   }
