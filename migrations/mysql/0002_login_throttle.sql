@@ -14,3 +14,20 @@ CREATE INDEX login_failures_age ON login_failures (failed_at);
 -- Binary strings have no pad attribute on MySQL or MariaDB.
 ALTER TABLE idempotency_records MODIFY idem_key VARBINARY(255) NOT NULL;
 ALTER TABLE payment_events MODIFY id VARBINARY(255) NOT NULL;
+
+-- The cache scope (domain::CacheScope::Key, e.g. "RUH-JED") a stored answer's operation
+-- changed, and when it completed: a replay re-applies that invalidation (the first attempt may
+-- have died or lost its answer between commit and invalidation) unless the record is older than
+-- the search cache TTL. NULL for answers that changed no scope and for records from before.
+ALTER TABLE idempotency_records ADD COLUMN changed_scope VARCHAR(200);
+ALTER TABLE idempotency_records ADD COLUMN completed_at BIGINT;
+
+-- The shared search cache's epoch (cache/epoch_lease.hpp): one row. Instances using Redis read
+-- it every 250 ms and serve shared entries only of the epoch they hold while their 1 s lease is
+-- fresh; a write whose generation bump Redis did not confirm increments it and waits out the
+-- lease before it answers.
+CREATE TABLE cache_epoch (
+  id    INTEGER PRIMARY KEY,
+  epoch BIGINT  NOT NULL
+) ENGINE=InnoDB;
+INSERT INTO cache_epoch (id, epoch) VALUES (1, 0);

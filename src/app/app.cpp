@@ -25,6 +25,7 @@
 #include "services/booking_service.hpp"
 #include "services/flight_service.hpp"
 #include "services/payment_service.hpp"
+#include "storage/cache_epoch_repository.hpp"
 #include "storage/database.hpp"
 #include "storage/migrations.hpp"
 #include "storage/retention.hpp"
@@ -43,6 +44,9 @@ idempotency::Options IdemOptions(const Config& c) {
   idempotency::Options o;
   o.lease = std::chrono::seconds(c.idempotency_lease_seconds);
   o.ttl = std::chrono::seconds(c.idempotency_ttl_seconds);
+  // A search entry from before a write lives at most the cache TTL after it was stored; the
+  // margin covers a slow fill that read before the commit and stored after it, and clock skew.
+  o.scope_replay_window = std::chrono::seconds(c.cache_ttl_seconds) + std::chrono::seconds(60);
   o.fault = c.fault;
   return o;
 }
@@ -105,14 +109,29 @@ RemovedRows RemoveExpiredRows(storage::Database& db, idempotency::Executor& idem
   return removed;
 }
 
-// The in-process cache, or Redis when RIHLA_REDIS_URL is set (shared by all instances).
+// The in-process cache, or Redis when RIHLA_REDIS_URL is set (shared by all instances), checked
+// against the cache epoch lease kept in `db` (which must outlive the cache).
 // Throws std::invalid_argument on a bad Redis URL; an unreachable Redis only degrades.
-std::unique_ptr<cache::SearchCache> MakeCache(const Config& c, Metrics& metrics, Logger& logger) {
+std::unique_ptr<cache::SearchCache> MakeCache(const Config& c, Metrics& metrics, Logger& logger,
+                                              storage::Database& db) {
   auto ttl = std::chrono::seconds(c.cache_ttl_seconds);
   if (c.redis_url.empty()) {
     return std::make_unique<cache::MemoryCache>(metrics, ttl, static_cast<std::size_t>(c.cache_max_entries));
   }
-  return std::make_unique<cache::RedisCache>(c.redis_url, metrics, logger, ttl);
+  cache::RedisCacheOptions options;
+  options.wait_replicas = c.redis_wait_replicas;
+  options.epoch = std::make_shared<cache::EpochLease>(
+      [&db] {
+        std::int64_t epoch = 0;
+        db.Read([&](storage::Tx& tx) { epoch = storage::ReadCacheEpoch(tx); });
+        return epoch;
+      },
+      [&db] {
+        std::int64_t epoch = 0;
+        db.Write([&](storage::Tx& tx) { epoch = storage::BumpCacheEpoch(tx); });
+        return epoch;
+      });
+  return std::make_unique<cache::RedisCache>(c.redis_url, metrics, logger, ttl, options);
 }
 
 RequestContext JobContext(Logger& logger, const char* job) {
@@ -141,7 +160,7 @@ int Serve(const Config& config) {
 
   std::unique_ptr<cache::SearchCache> cache_owner;
   try {
-    cache_owner = MakeCache(config, metrics, logger);
+    cache_owner = MakeCache(config, metrics, logger, db);
   } catch (const std::exception& e) {
     LogEvent(logger, LogLevel::kError, "cannot start: cache", {{"error", e.what()}});
     return 1;

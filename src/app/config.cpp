@@ -10,7 +10,7 @@ namespace {
 
 constexpr int kDay = 86400;
 
-const std::array<IntSetting, 16> kIntSettings{{
+const auto kIntSettings = std::to_array<IntSetting>({
     {"RIHLA_BOOKING_HOLD_SECONDS", "--booking-hold-seconds", &Config::booking_hold_seconds, 1, kDay * 7,
      "unpaid booking hold"},
     {"RIHLA_IDEMPOTENCY_TTL_SECONDS", "--idempotency-ttl-seconds", &Config::idempotency_ttl_seconds, 1, kDay * 30,
@@ -38,7 +38,9 @@ const std::array<IntSetting, 16> kIntSettings{{
      "logins and signups waiting for a hashing thread before 503"},
     {"RIHLA_MAX_CONNECTIONS", "--max-connections", &Config::max_connections, 1, 1'000'000,
      "open client connections; above it new connections are closed at once"},
-}};
+    {"RIHLA_REDIS_WAIT_REPLICAS", "--redis-wait-replicas", &Config::redis_wait_replicas, 0, 64,
+     "Redis replicas that must acknowledge each cache invalidation (WAIT); 0: none"},
+});
 
 }  // namespace
 
@@ -96,8 +98,10 @@ void LoadEnvironment(Config& c) {
     else if (f == "slow_operation") c.fault = FaultPoint::kSlowOperation;
     else if (f == "pause_fill") c.fault = FaultPoint::kPauseFill;
     else if (f == "pause_before_hold") c.fault = FaultPoint::kPauseBeforeHold;
+    else if (f == "commit_then_503") c.fault = FaultPoint::kCommitThen503;
     else throw std::invalid_argument(
-        "RIHLA_FAULT must be before_commit, after_commit, slow_operation, pause_fill or pause_before_hold");
+        "RIHLA_FAULT must be before_commit, after_commit, slow_operation, pause_fill, pause_before_hold or "
+        "commit_then_503");
 #else
     throw std::invalid_argument("RIHLA_FAULT is only available in test builds (RIHLA_FAULT_POINTS)");
 #endif

@@ -38,18 +38,18 @@ return ARGV[1]
 
 // Before loading: {3} the generation moved on (do not cache), {2, entry} someone stored the entry
 // meanwhile, {1} we hold the fill lease, {0} another instance holds it (see LeaseCode).
-// KEYS: gen, entry, lock. ARGV: generation G, lease token, lease (ms).
+// KEYS: gen, entry, lock. ARGV: generation G, lease token, lease (ms), stamp "<G>.<epoch>".
 constexpr const char* kLeaseScript = R"lua(
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {3} end
 local e = redis.call('GET', KEYS[2])
-local p = ARGV[1] .. '\n'
+local p = ARGV[4] .. '\n'
 if e and string.sub(e, 1, #p) == p then return {2, e} end
 if redis.call('SET', KEYS[3], ARGV[2], 'NX', 'PX', ARGV[3]) then return {1} end
 return {0}
 )lua";
 
 // Stores the entry only if the scope's generation is still G, then releases our lease.
-// KEYS: gen, entry, lock. ARGV: G, "<G>\n<body>", ttl (ms), lease token.
+// KEYS: gen, entry, lock. ARGV: G, "<stamp>\n<body>", ttl (ms), lease token.
 constexpr const char* kStoreScript = R"lua(
 local stored = 0
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -66,12 +66,17 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 )lua";
 
-// The body of an entry value "<gen>\n<body>" if it is stamped with `gen`.
-std::optional<std::string> BodyIfCurrent(std::string_view value, std::string_view gen) {
-  if (value.size() <= gen.size() || value.substr(0, gen.size()) != gen || value[gen.size()] != '\n') {
+// The stamp of entries filled under generation `gen` and cache epoch `epoch`.
+std::string Stamp(std::string_view gen, std::int64_t epoch) {
+  return std::string(gen) + "." + std::to_string(epoch);
+}
+
+// The body of an entry value "<stamp>\n<body>" if it carries `stamp`.
+std::optional<std::string> BodyIfCurrent(std::string_view value, std::string_view stamp) {
+  if (value.size() <= stamp.size() || value.substr(0, stamp.size()) != stamp || value[stamp.size()] != '\n') {
     return std::nullopt;
   }
-  return std::string(value.substr(gen.size() + 1));
+  return std::string(value.substr(stamp.size() + 1));
 }
 
 // kLeaseScript's first reply element.
@@ -108,6 +113,7 @@ RedisCache::RedisCache(std::string url, Metrics& metrics, Logger& logger, std::c
   if (opts_.fill_lease.count() <= 0 || opts_.connect_timeout.count() <= 0 || opts_.command_timeout.count() <= 0) {
     throw std::invalid_argument("redis cache: timeouts and fill lease must be positive");
   }
+  if (opts_.wait_replicas < 0) throw std::invalid_argument("redis cache: wait_replicas must not be negative");
   // hiredis writes with write(2): a connection Redis closed would raise SIGPIPE and kill the
   // process. Ignore it unless the program installed its own handler.
   struct sigaction current {};
@@ -126,7 +132,12 @@ RedisCache::RedisCache(std::string url, Metrics& metrics, Logger& logger, std::c
 
 RedisCache::~RedisCache() { recovery_.Stop(); }
 
-std::string RedisCache::Status() { return recovery_.degraded() ? "degraded" : "ok"; }
+std::string RedisCache::Status() { return recovery_.degraded() || !CurrentEpoch() ? "degraded" : "ok"; }
+
+std::optional<std::int64_t> RedisCache::CurrentEpoch() const {
+  if (!opts_.epoch) return std::int64_t{0};
+  return opts_.epoch->Current();
+}
 
 // ---------------------------------------------------------------------------------------------
 // Keys
@@ -262,7 +273,7 @@ bool RedisCache::ScanUnlink(Conn& conn, std::string& error) {
 // ---------------------------------------------------------------------------------------------
 // Cache operations
 
-RedisCache::PeekResult RedisCache::PeekRedis(const Keys& keys) {
+RedisCache::PeekResult RedisCache::PeekRedis(const Keys& keys, std::int64_t epoch) {
   Reply reply = Command({"MGET", keys.gen, keys.entry}, "peek");
   if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
     OnRedisError("peek", "unexpected MGET reply");
@@ -271,7 +282,9 @@ RedisCache::PeekResult RedisCache::PeekRedis(const Keys& keys) {
   PeekResult result;
   if (IsText(reply->element[0])) {
     result.gen = std::string(ReplyText(reply->element[0]));
-    if (IsText(reply->element[1])) result.body = BodyIfCurrent(ReplyText(reply->element[1]), *result.gen);
+    if (IsText(reply->element[1])) {
+      result.body = BodyIfCurrent(ReplyText(reply->element[1]), Stamp(*result.gen, epoch));
+    }
   }
   return result;
 }
@@ -287,10 +300,11 @@ std::string RedisCache::GetOrCreateGen(const Keys& keys) {
 }
 
 std::optional<std::string> RedisCache::Peek(const domain::CacheScope& scope, const std::string& key) {
-  if (recovery_.degraded()) return std::nullopt;
+  std::optional<std::int64_t> epoch = CurrentEpoch();
+  if (recovery_.degraded() || !epoch) return std::nullopt;
   try {
-    PeekResult p = PeekRedis(MakeKeys(scope, key));
-    if (!p.body) return std::nullopt;
+    PeekResult p = PeekRedis(MakeKeys(scope, key), *epoch);
+    if (!p.body || CurrentEpoch() != epoch) return std::nullopt;  // the lease must still hold as we answer
     hits_.Increment();
     return std::move(p.body);
   } catch (const RedisFailure&) {
@@ -298,31 +312,42 @@ std::optional<std::string> RedisCache::Peek(const domain::CacheScope& scope, con
   }
 }
 
-Lookup RedisCache::Bypass(const std::function<std::string()>& load) {
-  misses_.Increment();
-  return Lookup{load(), false};
+Lookup RedisCache::FromDatabase(const domain::CacheScope& scope, const std::string& key,
+                                const std::function<std::string()>& load) {
+  bool joined = false;
+  std::string body = from_db_.Do(
+      scope.Key() + '\n' + key,
+      [&] {
+        misses_.Increment();
+        return load();
+      },
+      joined);
+  if (joined) coalesced_.Increment();
+  return Lookup{std::move(body), joined};
 }
 
 Lookup RedisCache::GetOrLoad(const domain::CacheScope& scope, const std::string& key,
                              const std::function<std::string()>& load) {
-  if (recovery_.degraded()) return Bypass(load);
+  std::optional<std::int64_t> epoch = CurrentEpoch();
+  if (recovery_.degraded() || !epoch) return FromDatabase(scope, key, load);
   Keys keys = MakeKeys(scope, key);
   std::string gen;
   try {
-    PeekResult p = PeekRedis(keys);
-    if (p.body) {
+    PeekResult p = PeekRedis(keys, *epoch);
+    if (p.body && CurrentEpoch() == epoch) {  // the lease must still hold as we answer
       hits_.Increment();
       return Lookup{std::move(*p.body), true};
     }
     // The generation is read before the load starts: the fill is stored only if it still holds.
     gen = p.gen ? *p.gen : GetOrCreateGen(keys);
   } catch (const RedisFailure&) {
-    return Bypass(load);
+    return FromDatabase(scope, key, load);
   }
 
+  const std::string stamp = Stamp(gen, *epoch);
   bool joined = false;
   Lookup result = inflight_.Do(
-      scope.Key() + '\n' + key + '\n' + gen, [&] { return Fill(keys, gen, load); }, joined);
+      scope.Key() + '\n' + key + '\n' + stamp, [&] { return Fill(keys, gen, stamp, load); }, joined);
   if (joined) {
     coalesced_.Increment();
     result.hit = true;
@@ -332,30 +357,32 @@ Lookup RedisCache::GetOrLoad(const domain::CacheScope& scope, const std::string&
 
 // The in-process leader for (scope, key, gen): takes the cross-instance fill lease, then loads
 // and stores, or waits for the instance that holds the lease.
-Lookup RedisCache::Fill(const Keys& keys, const std::string& gen, const std::function<std::string()>& load) {
+Lookup RedisCache::Fill(const Keys& keys, const std::string& gen, const std::string& stamp,
+                        const std::function<std::string()>& load) {
   const std::string token = RandomHex(16);
-  Lease lease = TakeLease(keys, gen, token);
+  Lease lease = TakeLease(keys, gen, stamp, token);
   if (lease.body) {
     hits_.Increment();
     return Lookup{std::move(*lease.body), true};
   }
   if (lease.state == LeaseState::kOtherInstanceFills) {
-    if (auto body = WaitForFill(keys, gen)) {
+    if (auto body = WaitForFill(keys, gen, stamp)) {
       coalesced_.Increment();
       return Lookup{std::move(*body), true};
     }
   }
   misses_.Increment();
   if (lease.state != LeaseState::kOurs) return Lookup{load(), false};  // not ours to cache
-  return LoadAndStore(keys, gen, token, load);
+  return LoadAndStore(keys, gen, stamp, token, load);
 }
 
 // One Lua call: re-checks the generation and the entry, and takes the fill lease if free.
-RedisCache::Lease RedisCache::TakeLease(const Keys& keys, const std::string& gen, const std::string& token) {
+RedisCache::Lease RedisCache::TakeLease(const Keys& keys, const std::string& gen, const std::string& stamp,
+                                        const std::string& token) {
   Lease lease;
   try {
-    Reply reply = Command({"EVAL", kLeaseScript, "3", keys.gen, keys.entry, keys.lock_prefix + gen, gen, token,
-                           std::to_string(opts_.fill_lease.count())},
+    Reply reply = Command({"EVAL", kLeaseScript, "3", keys.gen, keys.entry, keys.lock_prefix + stamp, gen, token,
+                           std::to_string(opts_.fill_lease.count()), stamp},
                           "lease");
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 || reply->element[0]->type != REDIS_REPLY_INTEGER) {
       OnRedisError("lease", "unexpected reply");
@@ -370,7 +397,7 @@ RedisCache::Lease RedisCache::TakeLease(const Keys& keys, const std::string& gen
         break;
       case kLeaseStored:
         if (reply->elements == 2 && IsText(reply->element[1])) {
-          lease.body = BodyIfCurrent(ReplyText(reply->element[1]), gen);
+          lease.body = BodyIfCurrent(ReplyText(reply->element[1]), stamp);
         }
         // Without a body (cannot happen: the script checked the stamp) load without caching.
         lease.state = LeaseState::kStale;
@@ -388,8 +415,9 @@ RedisCache::Lease RedisCache::TakeLease(const Keys& keys, const std::string& gen
 // Polls (every kPollInterval, up to wait_for_fill) for the entry another instance is filling
 // under its lease. nullopt when it does not come: the generation moved on, the holder gave up,
 // Redis failed or the wait ran out.
-std::optional<std::string> RedisCache::WaitForFill(const Keys& keys, const std::string& gen) {
-  const std::string lock_key = keys.lock_prefix + gen;
+std::optional<std::string> RedisCache::WaitForFill(const Keys& keys, const std::string& gen,
+                                                   const std::string& stamp) {
+  const std::string lock_key = keys.lock_prefix + stamp;
   auto deadline = Clock::now() + opts_.wait_for_fill;
   while (!recovery_.degraded() && Clock::now() < deadline) {
     std::this_thread::sleep_for(std::min<Clock::duration>(kPollInterval, deadline - Clock::now()));
@@ -402,7 +430,7 @@ std::optional<std::string> RedisCache::WaitForFill(const Keys& keys, const std::
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 || !IsText(reply->element[0])) return std::nullopt;
     std::string current(ReplyText(reply->element[0]));
     if (IsText(reply->element[1])) {
-      if (auto body = BodyIfCurrent(ReplyText(reply->element[1]), current)) return body;
+      if (auto body = BodyIfCurrent(ReplyText(reply->element[1]), stamp)) return body;
     }
     if (current != gen) return std::nullopt;               // invalidated: that fill will not be stored
     if (!IsText(reply->element[2])) return std::nullopt;  // the holder gave up (its load failed)
@@ -412,19 +440,19 @@ std::optional<std::string> RedisCache::WaitForFill(const Keys& keys, const std::
 
 // We hold the lease: load, then store only if the generation still is `gen` (kStoreScript),
 // releasing the lease either way. A failed load releases it and rethrows.
-Lookup RedisCache::LoadAndStore(const Keys& keys, const std::string& gen, const std::string& token,
-                                const std::function<std::string()>& load) {
+Lookup RedisCache::LoadAndStore(const Keys& keys, const std::string& gen, const std::string& stamp,
+                                const std::string& token, const std::function<std::string()>& load) {
   std::string body;
   try {
     body = load();
   } catch (...) {
-    ReleaseLease(keys, gen, token);
+    ReleaseLease(keys, stamp, token);
     throw;
   }
   // While degraded (e.g. an invalidation just failed) nothing is stored; the lease expires.
   if (!recovery_.degraded()) {
     try {
-      Command({"EVAL", kStoreScript, "3", keys.gen, keys.entry, keys.lock_prefix + gen, gen, gen + '\n' + body,
+      Command({"EVAL", kStoreScript, "3", keys.gen, keys.entry, keys.lock_prefix + stamp, gen, stamp + '\n' + body,
                std::to_string(ttl_.count()), token},
               "store");
     } catch (const RedisFailure&) {
@@ -433,33 +461,92 @@ Lookup RedisCache::LoadAndStore(const Keys& keys, const std::string& gen, const 
   return Lookup{std::move(body), false};
 }
 
-void RedisCache::ReleaseLease(const Keys& keys, const std::string& gen, const std::string& token) {
+void RedisCache::ReleaseLease(const Keys& keys, const std::string& stamp, const std::string& token) {
   if (recovery_.degraded()) return;  // it expires by itself
   try {
-    Command({"EVAL", kUnlockScript, "1", keys.lock_prefix + gen, token}, "unlock");
+    Command({"EVAL", kUnlockScript, "1", keys.lock_prefix + stamp, token}, "unlock");
   } catch (const RedisFailure&) {
   }
 }
 
-void RedisCache::Invalidate(const domain::CacheScope& scope) {
-  invalidations_.Increment();
-  // Re-applied by the recovery thread before Redis is used again.
-  if (recovery_.DeferIfDegraded(scope)) return;
+RedisCache::Bump RedisCache::BumpGeneration(const domain::CacheScope& scope) {
+  const std::vector<std::string> set{"SET", GenKey(scope), RandomHex(16), "EX", std::to_string(gen_ttl_seconds_)};
   try {
-    Command({"SET", GenKey(scope), RandomHex(16), "EX", std::to_string(gen_ttl_seconds_)}, "invalidate");
-    return;
+    for (int attempt = 0;; ++attempt) {
+      Conn conn = Acquire("invalidate");
+      Reply reply;
+      std::string error;
+      if (!client_.Exec(conn, set, reply, error)) {
+        // A pooled connection the server closed while idle: retry once on a fresh one, as Command.
+        bool stale = !reply && attempt == 0 && conn.reused && conn.ctx->err == REDIS_ERR_EOF;
+        client_.Release(conn, reply != nullptr);
+        if (stale) {
+          client_.DrainPool();
+          continue;
+        }
+        OnRedisError("invalidate", error);
+        return Bump::kFailed;
+      }
+      if (opts_.wait_replicas == 0) {
+        client_.Release(conn, true);
+        return Bump::kConfirmed;
+      }
+      // WAIT on the connection that wrote: how many replicas have everything it wrote so far.
+      auto budget = std::max<std::int64_t>(1, opts_.command_timeout.count() / 2);
+      if (!client_.Exec(conn, {"WAIT", std::to_string(opts_.wait_replicas), std::to_string(budget)}, reply, error)) {
+        client_.Release(conn, reply != nullptr);
+        OnRedisError("invalidate (WAIT)", error);
+        return Bump::kFailed;
+      }
+      client_.Release(conn, true);
+      if (reply->type == REDIS_REPLY_INTEGER && reply->integer >= opts_.wait_replicas) return Bump::kConfirmed;
+      redis_errors_.Increment();
+      Warn("redis cache invalidation reached fewer replicas than RIHLA_REDIS_WAIT_REPLICAS",
+           "acknowledged by " + std::to_string(reply->type == REDIS_REPLY_INTEGER ? reply->integer : -1));
+      return Bump::kUnderReplicated;
+    }
   } catch (const RedisFailure&) {
+    return Bump::kFailed;
+  }
+}
+
+void RedisCache::EnsureNoInstanceServesOlder(bool wait) {
+  if (!opts_.epoch) return;
+  if (wait) opts_.epoch->BumpAndWaitOut();
+  else opts_.epoch->Bump();
+}
+
+void RedisCache::Invalidate(const domain::CacheScope& scope) { InvalidateScope(scope, true); }
+
+void RedisCache::InvalidateInBackground(const domain::CacheScope& scope) { InvalidateScope(scope, false); }
+
+void RedisCache::InvalidateScope(const domain::CacheScope& scope, bool wait) {
+  invalidations_.Increment();
+  // While degraded the invalidation is queued and re-applied by the recovery thread before this
+  // instance uses Redis again; other instances are held off by the epoch.
+  if (recovery_.DeferIfDegraded(scope)) {
+    EnsureNoInstanceServesOlder(wait);
+    return;
+  }
+  Bump bump = Bump::kFailed;
+  try {
+    bump = BumpGeneration(scope);
   } catch (const std::exception& e) {
     redis_errors_.Increment();
     Warn("redis cache invalidate failed; serving from the database", e.what());
   }
+  if (bump == Bump::kConfirmed) return;
   // Degrade and remember the scope, atomically: the recovery thread re-applies it before this
-  // instance uses Redis again.
-  recovery_.InvalidationFailed(scope);
+  // instance uses Redis again. (Under-replicated: the primary has it; a failover may lose it.)
+  if (bump == Bump::kFailed) recovery_.InvalidationFailed(scope);
+  EnsureNoInstanceServesOlder(wait);
 }
 
 void RedisCache::PurgeAll() {
-  if (recovery_.DeferPurgeIfDegraded()) return;
+  if (recovery_.DeferPurgeIfDegraded()) {
+    EnsureNoInstanceServesOlder();
+    return;
+  }
   std::string error;
   try {
     Conn conn = Acquire("purge");
@@ -470,6 +557,7 @@ void RedisCache::PurgeAll() {
   } catch (const RedisFailure&) {
   }
   recovery_.PurgeFailed();
+  EnsureNoInstanceServesOlder();  // a new epoch hides every entry, as a purge does
 }
 
 }  // namespace rihla::cache

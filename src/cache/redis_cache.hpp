@@ -6,8 +6,9 @@
 // scope in one Redis Cluster slot, so the multi-key MGET and Lua scripts below are
 // Cluster-legal). Every key is written with a TTL; for the scope RUH-JED:
 //   fs:{RUH-JED}:gen                      random token, EX max(entry ttl * 10, 1 day)
-//   fs:{RUH-JED}:e:<sha256(key)>          "<gen>\n<body>", PX entry ttl
-//   fs:{RUH-JED}:lock:<sha256(key)>:<gen> random owner token, PX fill_lease
+//   fs:{RUH-JED}:e:<sha256(key)>                  "<gen>.<epoch>\n<body>", PX entry ttl
+//   fs:{RUH-JED}:lock:<sha256(key)>:<gen>.<epoch> random owner token, PX fill_lease
+// (<epoch> is the cache epoch the fill ran under, 0 without an epoch lease; see below.)
 // (A scope key that is not [A-Za-z0-9._-]{1,64} is replaced by '#' + a hash of it, so it cannot
 // break the hash tag or collide with another scope's keys.)
 //
@@ -43,19 +44,30 @@
 //   4. If more than RedisRecovery::kMaxPendingScopes scopes are pending, the set is replaced by
 //      "purge everything" (SCAN fs:* + UNLINK) on recovery: bounded memory, still correct (an
 //      entry is only valid under its gen key, and a deleted gen is recreated with a fresh token).
-// Residual risk, inherent to a cache this instance cannot reach: while *this* instance cannot
-// reach Redis but others can, those others may serve entries from before this instance's write
-// until this instance's recovery re-applies the invalidation (Redis reachable again + at most
-// one backoff step, <= 5 s), or until the entries' TTL ends if this process dies first (the
-// pending set is in memory). Keep the entry TTL short to bound that window.
+// Other instances (contract v1.1): with an epoch lease (Options::epoch, cache/epoch_lease.hpp),
+// every entry is also stamped with the cache epoch its fill ran under ("<gen>.<epoch>") and is
+// served only while this instance's lease on that epoch is fresh, re-checked after the read. An
+// invalidation Redis did not confirm (the SET failed or timed out, it was deferred because this
+// instance is degraded, or WAIT saw fewer than Options::wait_replicas replicas) bumps the epoch
+// in the database and waits out the lease before Invalidate returns, so once the write answers
+// no instance can serve an entry from before it (about lease + the failed command's timeout of
+// extra latency; never an error). Without an epoch lease (the `cache purge` command) a failed
+// invalidation is only re-applied by the recovery as above.
+//
+// Searches that cannot be checked (degraded, or the lease is not fresh) are answered from the
+// database, coalesced per instance by FreshFlight: a search only ever joins a load that had not
+// started when it arrived, so such an answer is never older than the search.
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "cache/epoch_lease.hpp"
+#include "cache/fresh_flight.hpp"
 #include "cache/redis_client.hpp"
 #include "cache/redis_recovery.hpp"
 #include "cache/search_cache.hpp"
@@ -71,6 +83,11 @@ struct RedisCacheOptions {
   std::size_t pool_size = 16;                     // idle connections kept
   std::chrono::milliseconds fill_lease{2000};     // how long one instance holds a key's fill lock
   std::chrono::milliseconds wait_for_fill{1000};  // how long others wait for it, then load uncached
+  // The cache epoch lease shared entries are checked against; nullptr: generations only.
+  std::shared_ptr<EpochLease> epoch;
+  // After each generation bump, WAIT for this many replicas (for at most command_timeout / 2);
+  // fewer counts as not confirmed. 0: no WAIT.
+  int wait_replicas = 0;
 };
 
 class RedisCache : public SearchCache {
@@ -91,6 +108,8 @@ class RedisCache : public SearchCache {
                    const std::function<std::string()>& load) override;
   // Never throws; see "Failed invalidations" above.
   void Invalidate(const domain::CacheScope& scope) override;
+  // As Invalidate, but an unconfirmed invalidation bumps the epoch without waiting out the lease.
+  void InvalidateInBackground(const domain::CacheScope& scope) override;
   // SCAN fs:* + UNLINK in batches (admin only). Never throws; a failed purge is finished by the
   // recovery thread before the cache is used again.
   void PurgeAll() override;
@@ -108,8 +127,10 @@ class RedisCache : public SearchCache {
   };
   struct PeekResult {
     std::optional<std::string> gen;   // current generation, if the key exists
-    std::optional<std::string> body;  // entry body, only if stamped with `gen`
+    std::optional<std::string> body;  // entry body, only if stamped with `gen` and the epoch
   };
+  // What a generation bump achieved.
+  enum class Bump { kConfirmed, kFailed, kUnderReplicated };
   // What kLeaseScript found, before loading.
   enum class LeaseState { kRedisFailed, kOtherInstanceFills, kOurs, kStale };
   struct Lease {
@@ -126,18 +147,31 @@ class RedisCache : public SearchCache {
 
   // These throw RedisFailure (internal) after counting/logging the failure and degrading.
   Reply Command(const std::vector<std::string>& args, const char* op);
-  PeekResult PeekRedis(const Keys& keys);
+  PeekResult PeekRedis(const Keys& keys, std::int64_t epoch);
   std::string GetOrCreateGen(const Keys& keys);
   Conn Acquire(const char* op);
 
-  Lookup Bypass(const std::function<std::string()>& load);
-  // The in-process leader of (scope, key, gen): TakeLease, then WaitForFill or LoadAndStore.
-  Lookup Fill(const Keys& keys, const std::string& gen, const std::function<std::string()>& load);
-  Lease TakeLease(const Keys& keys, const std::string& gen, const std::string& token);
-  std::optional<std::string> WaitForFill(const Keys& keys, const std::string& gen);
-  Lookup LoadAndStore(const Keys& keys, const std::string& gen, const std::string& token,
+  // The epoch entries must carry: 0 without a lease; nullopt when the lease is not fresh.
+  std::optional<std::int64_t> CurrentEpoch() const;
+  // Answers from the database, coalesced per instance (FreshFlight), caching nothing.
+  Lookup FromDatabase(const domain::CacheScope& scope, const std::string& key,
                       const std::function<std::string()>& load);
-  void ReleaseLease(const Keys& keys, const std::string& gen, const std::string& token);
+  // The in-process leader of (scope, key, stamp): TakeLease, then WaitForFill or LoadAndStore.
+  // `stamp` is "<gen>.<epoch>".
+  Lookup Fill(const Keys& keys, const std::string& gen, const std::string& stamp,
+              const std::function<std::string()>& load);
+  Lease TakeLease(const Keys& keys, const std::string& gen, const std::string& stamp, const std::string& token);
+  std::optional<std::string> WaitForFill(const Keys& keys, const std::string& gen, const std::string& stamp);
+  Lookup LoadAndStore(const Keys& keys, const std::string& gen, const std::string& stamp, const std::string& token,
+                      const std::function<std::string()>& load);
+  void ReleaseLease(const Keys& keys, const std::string& stamp, const std::string& token);
+  // SET gen (and WAIT, with wait_replicas) on one connection. Counts and logs failures.
+  Bump BumpGeneration(const domain::CacheScope& scope);
+  // Invalidate's body; `wait`: wait out the epoch lease after an unconfirmed bump.
+  void InvalidateScope(const domain::CacheScope& scope, bool wait);
+  // After an invalidation Redis did not confirm: bump the epoch and (with `wait`) wait out the
+  // lease.
+  void EnsureNoInstanceServesOlder(bool wait = true);
 
   bool ScanUnlink(Conn& conn, std::string& error);
 
@@ -160,8 +194,10 @@ class RedisCache : public SearchCache {
 
   std::atomic<std::int64_t> last_warn_ms_{0};
 
-  // In-process single flight; key: scope key '\n' key '\n' gen.
+  // In-process single flight; key: scope key '\n' key '\n' stamp.
   SingleFlight<Lookup> inflight_;
+  // Database answers while Redis cannot be checked; key: scope key '\n' key.
+  FreshFlight<std::string> from_db_;
 
   // Last member: its thread calls TryRecover, so it stops before the members above go.
   RedisRecovery recovery_;

@@ -36,8 +36,13 @@ class SearchCache {
   // `load` propagate to every waiter and nothing is cached.
   virtual Lookup GetOrLoad(const domain::CacheScope& scope, const std::string& key,
                            const std::function<std::string()>& load) = 0;
-  // Makes every entry of `scope` invisible, in O(1).
+  // Makes every entry of `scope` invisible, in O(1), on every instance sharing the cache by the
+  // time it returns (a shared cache may block up to ~2 s for that when its backend did not
+  // confirm the invalidation).
   virtual void Invalidate(const domain::CacheScope& scope) = 0;
+  // The same for a write no client waits on (booking expiry): it may return before other
+  // instances stop serving older entries, which they do within a second.
+  virtual void InvalidateInBackground(const domain::CacheScope& scope) { Invalidate(scope); }
   // Drops everything (admin purge).
   virtual void PurgeAll() = 0;
   // "ok", "degraded" (backend failing, serving from the database) or "disabled".

@@ -32,6 +32,16 @@ Verdict Judge(const Record& record, const std::string& fingerprint, std::int64_t
   return may_wait ? Verdict::kWait : Verdict::kInProgress;
 }
 
+// The scope a replay of the completed `record` must invalidate again: its stored changed scope,
+// unless it completed more than `window` before `now_ms` (every entry from before it is gone).
+// Pure.
+std::optional<domain::CacheScope> ReplayScope(const Record& record, std::int64_t now_ms,
+                                              std::optional<std::chrono::milliseconds> window) {
+  if (record.changed_scope.empty()) return std::nullopt;
+  if (window && record.completed_ms > 0 && now_ms - record.completed_ms > window->count()) return std::nullopt;
+  return domain::CacheScope::ParseRoute(record.changed_scope);
+}
+
 // The holder's lease on `record` is alive; the hint is the time it has left, 1 to 5 s.
 ApiError InProgress(const Record& record, std::int64_t now_ms) {
   std::int64_t left_s = (record.locked_until - now_ms) / 1000 + 1;
@@ -138,7 +148,8 @@ std::variant<Executor::Claim, Result> Executor::ClaimOrAnswer(RequestContext& ct
                        "this Idempotency-Key was used with a different request; use a new key for a new request");
       case Verdict::kReplay:
         Count("replayed");
-        return Result{existing->response_status, std::move(existing->response_body), true, {}, std::nullopt};
+        return Result{existing->response_status, std::move(existing->response_body), true,
+                      ReplayScope(*existing, now, options_.scope_replay_window), std::nullopt};
       case Verdict::kTakeOver:
         if (auto claim = TakeOver(ctx, request, *existing, now)) return *claim;
         continue;  // another retry won the take-over: look again
@@ -192,7 +203,10 @@ Result Executor::Execute(RequestContext& ctx, const Claim& claim, const Operatio
         answer.body = std::move(rendered.body);
         answer.error = outcome.error->code();
       }
-      if (!CompleteRecord(tx, claim.id, claim.lease_token, answer.status, answer.body)) throw LostLease();
+      std::string scope_key = answer.changed_scope ? answer.changed_scope->Key() : std::string();
+      if (!CompleteRecord(tx, claim.id, claim.lease_token, answer.status, answer.body, scope_key, domain::NowMs())) {
+        throw LostLease();
+      }
       TriggerFault(options_.fault, FaultPoint::kBeforeCommit);
     });
   } catch (const ApiError& e) {
@@ -204,6 +218,9 @@ Result Executor::Execute(RequestContext& ctx, const Claim& claim, const Operatio
     throw;
   }
   TriggerFault(options_.fault, FaultPoint::kAfterCommit);
+  if (FaultActive(options_.fault, FaultPoint::kCommitThen503)) {
+    throw ApiError(ErrorCode::kServiceUnavailable, "fault point commit_then_503: the answer was lost after commit");
+  }
   Count("executed");
   return answer;
 }
@@ -213,7 +230,7 @@ Result Executor::StoreProblem(const Claim& claim, StoredResponse problem, ErrorC
   // guarded by our lease. A crash before this leaves only the claim, retried after the lease.
   bool stored = false;
   db_.WriteStatement([&](storage::Tx& tx) {
-    stored = CompleteRecord(tx, claim.id, claim.lease_token, problem.status, problem.body);
+    stored = CompleteRecord(tx, claim.id, claim.lease_token, problem.status, problem.body, "", domain::NowMs());
   });
   if (!stored) throw LostLease();
   Count("executed");

@@ -21,6 +21,8 @@
 //     writes must commit, e.g. a cancel that expired the booking instead) has the rendered
 //     problem stored in its own transaction, with those writes.
 //  3. 5xx or database failure: the claim is deleted, so the key stays retryable.
+// The stored record keeps the cache scope its operation changed (with the answer, in the same
+// transaction), so that a replay can hand it back for the caller to invalidate again.
 //
 // The executor knows no transport: it stores and replays a status and body bytes. Errors become
 // bytes through the ErrorRenderer the composition root hands it (handlers::RenderProblem).
@@ -82,7 +84,11 @@ struct Result {
   int status = 200;
   std::string body;
   bool replayed = false;
-  std::optional<domain::CacheScope> changed_scope;  // set only when this call executed the operation
+  // The cache scope the operation changed. Also set on a replay (from the stored record, unless it
+  // completed more than Options::scope_replay_window ago): the caller re-applies the
+  // invalidation before it answers, since the first attempt may have died or lost its answer
+  // between commit and invalidation.
+  std::optional<domain::CacheScope> changed_scope;
   std::optional<ErrorCode> error;  // the error this call executed into; a replay carries bytes only
 };
 
@@ -90,6 +96,10 @@ struct Options {
   std::chrono::seconds lease{30};
   std::chrono::seconds ttl{86400};
   std::chrono::milliseconds wait_for_inflight{10000};
+  // A replay re-applies its record's changed scope while the record completed at most this long
+  // ago; nullopt: always. Set it to the search cache TTL plus a margin: no entry from before the
+  // write can outlive that.
+  std::optional<std::chrono::milliseconds> scope_replay_window;
   FaultPoint fault = FaultPoint::kNone;
 };
 

@@ -9,13 +9,15 @@ constexpr const char* kInsert =
     "INSERT INTO idempotency_records (id, scope, principal, idem_key, fingerprint, state, lease_token, locked_until,"
     " created_at, expires_at) VALUES (:id, :s, :p, :k, :f, 'started', :lt, :lu, :c, :e)";
 constexpr const char* kFind =
-    "SELECT id, fingerprint, state, lease_token, locked_until, response_status, response_body, created_at, expires_at"
+    "SELECT id, fingerprint, state, lease_token, locked_until, response_status, response_body, changed_scope,"
+    " completed_at, created_at, expires_at"
     " FROM idempotency_records WHERE scope = :s AND principal = :p AND idem_key = :k";
 constexpr const char* kTakeOver =
     "UPDATE idempotency_records SET lease_token = :nt, locked_until = :lu"
     " WHERE id = :id AND state = 'started' AND lease_token = :ot AND locked_until < :now";
 constexpr const char* kComplete =
-    "UPDATE idempotency_records SET state = 'completed', response_status = :st, response_body = :b, locked_until = 0"
+    "UPDATE idempotency_records SET state = 'completed', response_status = :st, response_body = :b,"
+    " changed_scope = :cs, completed_at = :ca, locked_until = 0"
     " WHERE id = :id AND state = 'started' AND lease_token = :lt";
 constexpr const char* kDeleteClaim =
     "DELETE FROM idempotency_records WHERE id = :id AND state = 'started' AND lease_token = :lt";
@@ -40,10 +42,13 @@ std::optional<Record> FindRecord(storage::Tx& tx, const std::string& scope, cons
   Record r;
   long long lu = 0, c = 0, e = 0;
   int status = 0;
-  soci::indicator status_ind = soci::i_null, body_ind = soci::i_null;
+  long long completed = 0;
+  soci::indicator status_ind = soci::i_null, body_ind = soci::i_null, scope_ind = soci::i_null,
+                  completed_ind = soci::i_null;
   tx.sql << kFind, soci::use(scope), soci::use(principal), soci::use(key), soci::into(r.id), soci::into(r.fingerprint),
       soci::into(r.state), soci::into(r.lease_token), soci::into(lu), soci::into(status, status_ind),
-      soci::into(r.response_body, body_ind), soci::into(c), soci::into(e);
+      soci::into(r.response_body, body_ind), soci::into(r.changed_scope, scope_ind),
+      soci::into(completed, completed_ind), soci::into(c), soci::into(e);
   if (!tx.sql.got_data()) return std::nullopt;
   r.scope = scope;
   r.principal = principal;
@@ -51,6 +56,8 @@ std::optional<Record> FindRecord(storage::Tx& tx, const std::string& scope, cons
   r.locked_until = lu;
   r.response_status = status_ind == soci::i_ok ? status : 0;
   if (body_ind != soci::i_ok) r.response_body.clear();
+  if (scope_ind != soci::i_ok) r.changed_scope.clear();
+  r.completed_ms = completed_ind == soci::i_ok ? completed : 0;
   r.created_ms = c;
   r.expires_ms = e;
   return r;
@@ -66,8 +73,11 @@ bool TakeOverRecord(storage::Tx& tx, const std::string& id, const std::string& o
 }
 
 bool CompleteRecord(storage::Tx& tx, const std::string& id, const std::string& lease_token, int status,
-                    const std::string& body) {
-  soci::statement st = (tx.sql.prepare << kComplete, soci::use(status), soci::use(body), soci::use(id),
+                    const std::string& body, const std::string& changed_scope, std::int64_t completed_ms) {
+  soci::indicator scope_ind = changed_scope.empty() ? soci::i_null : soci::i_ok;
+  long long completed = completed_ms;
+  soci::statement st = (tx.sql.prepare << kComplete, soci::use(status), soci::use(body),
+                        soci::use(changed_scope, scope_ind), soci::use(completed), soci::use(id),
                         soci::use(lease_token));
   st.execute(true);
   return st.get_affected_rows() == 1;

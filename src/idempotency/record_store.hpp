@@ -18,6 +18,8 @@ struct Record {
   int response_status = 0;
   std::string response_body;
   std::int64_t created_ms = 0, expires_ms = 0;
+  std::string changed_scope;      // domain::CacheScope::Key() the operation changed; empty if none
+  std::int64_t completed_ms = 0;  // when the answer was stored; 0 while started
 };
 
 // Throws DuplicateKey when (scope, principal, key) exists.
@@ -27,9 +29,10 @@ std::optional<Record> FindRecord(storage::Tx& tx, const std::string& scope, cons
 // Takes over a 'started' record whose lease ended before now_ms, if it still has old_token.
 bool TakeOverRecord(storage::Tx& tx, const std::string& id, const std::string& old_token, const std::string& new_token,
                     std::int64_t now_ms, std::int64_t locked_until);
-// Stores the response, only while `lease_token` still holds the record.
+// Stores the response, the cache scope its operation changed (empty: none) and the completion
+// time, only while `lease_token` still holds the record.
 bool CompleteRecord(storage::Tx& tx, const std::string& id, const std::string& lease_token, int status,
-                    const std::string& body);
+                    const std::string& body, const std::string& changed_scope, std::int64_t completed_ms);
 // Deletes a 'started' record held by `lease_token` (the operation failed with a 5xx).
 void DeleteClaim(storage::Tx& tx, const std::string& id, const std::string& lease_token);
 // Deletes at most `limit` records past expires_at whose lease (if started) is over too, oldest

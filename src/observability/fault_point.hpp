@@ -15,9 +15,23 @@ enum class FaultPoint {
   kSlowOperation,   // hold a claimed idempotent request 1.5 s before it executes
   kPauseFill,       // hold every search-cache fill 800 ms after its database read
   kPauseBeforeHold, // hold every booking 800 ms inside its transaction, before it takes the seats
+  kCommitThen503,   // an idempotent operation commits, then answers 503 as if its reply was lost
 };
 
-// Acts when `configured` is `here`: kills the process or sleeps as described above.
+// True when `configured` is `here` in a build with fault points: for faults the caller acts out
+// itself (kCommitThen503 throws a 503 where it is checked).
+inline bool FaultActive(FaultPoint configured, FaultPoint here) {
+#ifdef RIHLA_FAULT_POINTS
+  return configured == here && here != FaultPoint::kNone;
+#else
+  (void)configured;
+  (void)here;
+  return false;
+#endif
+}
+
+// Acts when `configured` is `here`: kills the process or sleeps as described above (for the
+// kill and sleep faults; kCommitThen503 is acted out through FaultActive).
 inline void TriggerFault(FaultPoint configured, FaultPoint here) {
 #ifdef RIHLA_FAULT_POINTS
   if (configured != here || here == FaultPoint::kNone) return;
@@ -25,6 +39,7 @@ inline void TriggerFault(FaultPoint configured, FaultPoint here) {
     case FaultPoint::kSlowOperation: std::this_thread::sleep_for(std::chrono::milliseconds(1500)); return;
     case FaultPoint::kPauseFill:
     case FaultPoint::kPauseBeforeHold: std::this_thread::sleep_for(std::chrono::milliseconds(800)); return;
+    case FaultPoint::kCommitThen503: return;
     default: std::raise(SIGKILL);
   }
 #else

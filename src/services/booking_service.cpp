@@ -161,7 +161,7 @@ std::size_t BookingService::ExpireDue(RequestContext& ctx, std::int64_t now_ms, 
       }
       oldest_due_ms_.store(due.front().expires_ms);
     });
-    for (const auto& scope : scopes) flights_.ScopeChanged(ctx, scope);
+    for (const auto& scope : scopes) flights_.ScopeChangedInBackground(ctx, scope);
     expired += claimed;
     if (claimed > 0) ctx.Log(LogLevel::kInfo, "bookings expired", {{"count", claimed}, {"flights", scopes.size()}});
     if (claimed < static_cast<std::size_t>(batch)) break;

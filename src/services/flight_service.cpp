@@ -81,4 +81,9 @@ void FlightService::ScopeChanged(RequestContext& ctx, const domain::CacheScope& 
   ctx.Log(LogLevel::kDebug, "cache scope invalidated", {{"scope", scope.ToString()}});
 }
 
+void FlightService::ScopeChangedInBackground(RequestContext& ctx, const domain::CacheScope& scope) {
+  cache_.InvalidateInBackground(scope);
+  ctx.Log(LogLevel::kDebug, "cache scope invalidated", {{"scope", scope.ToString()}});
+}
+
 }  // namespace rihla::services

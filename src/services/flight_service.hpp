@@ -38,7 +38,11 @@ class FlightService {
   domain::Flight Patch(RequestContext& ctx, const std::string& id, const domain::FlightPatch& patch);
 
   // After a committed write that changed seats or prices of flights in `scope`.
+  // Returns once no instance can serve a search of `scope` from before the write.
   void ScopeChanged(RequestContext& ctx, const domain::CacheScope& scope);
+  // The same for a write no client waits on (the expiry sweep): may return before other
+  // instances stop serving older entries (they do within a second).
+  void ScopeChangedInBackground(RequestContext& ctx, const domain::CacheScope& scope);
 
  private:
   storage::Database& db_;

@@ -156,7 +156,8 @@ TEST_F(RedisSearchCache, MissThenHit) {
   EXPECT_EQ(cache->Peek(S(route_), "k2").value_or("missing"), "");
 }
 
-// The layout other instances (and operators) rely on: fs:{<scope key>}:gen and :e:<sha256(key)>.
+// The layout other instances (and operators) rely on: fs:{<scope key>}:gen and :e:<sha256(key)>,
+// whose value is "<gen>.<epoch>\n<body>" (epoch 0 without an epoch lease).
 TEST_F(RedisSearchCache, KeyLayoutIsTheSharedOne) {
   auto cache = Make();
   cache->GetOrLoad(S(route_), "k", [] { return std::string("v"); });
@@ -164,7 +165,7 @@ TEST_F(RedisSearchCache, KeyLayoutIsTheSharedOne) {
   std::set<std::string> got(keys.begin(), keys.end());
   EXPECT_EQ(got, (std::set<std::string>{"fs:{" + route_ + "}:gen", "fs:{" + route_ + "}:e:" + Sha256Hex("k")}));
   const std::string gen = Get("fs:{" + route_ + "}:gen");
-  EXPECT_EQ(Get("fs:{" + route_ + "}:e:" + Sha256Hex("k")), gen + "\nv");
+  EXPECT_EQ(Get("fs:{" + route_ + "}:e:" + Sha256Hex("k")), gen + ".0\nv");
 }
 
 TEST_F(RedisSearchCache, InvalidateMakesNextLookupMissOnEveryInstance) {

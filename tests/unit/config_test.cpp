@@ -33,10 +33,15 @@ TEST(Config, EverySettingHasItsOwnVariableFlagAndANonEmptyRange) {
     EXPECT_TRUE(envs.insert(s.env).second) << s.env;
     EXPECT_TRUE(flags.insert(s.flag).second) << s.flag;
     EXPECT_LE(s.min, s.max) << s.env;
-    EXPECT_GE(s.min, 1) << s.env << ": 0 would divide by zero or disable a lease";
+    // A replica count is the one setting whose 0 means "off" (no WAIT), not a zero period.
+    if (std::string(s.env) != "RIHLA_REDIS_WAIT_REPLICAS") {
+      EXPECT_GE(s.min, 1) << s.env << ": 0 would divide by zero or disable a lease";
+    }
     EXPECT_EQ(&IntSettingByFlag(s.flag), &s);
   }
   EXPECT_THROW(IntSettingByFlag("--no-such-flag"), std::out_of_range);
+  EXPECT_EQ(IntSettingByFlag("--redis-wait-replicas").min, 0);
+  EXPECT_EQ(Config{}.redis_wait_replicas, 0);
 }
 
 TEST(Config, ParseIntSettingAcceptsOnlyWholeNumbersInRange) {

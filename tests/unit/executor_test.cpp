@@ -3,6 +3,7 @@
 #include "idempotency/idempotency.hpp"
 
 #include <gtest/gtest.h>
+#include <soci/soci.h>
 #include <stdlib.h>
 
 #include <atomic>
@@ -136,8 +137,40 @@ TEST_F(ExecutorTest, ReplaysTheSameStatusAndBodyBytesWithoutRunningAgain) {
   EXPECT_TRUE(again.replayed);
   EXPECT_EQ(again.status, first.status);
   EXPECT_EQ(again.body, body);
-  EXPECT_FALSE(again.changed_scope.has_value()) << "a replay changed nothing";
+  ASSERT_TRUE(again.changed_scope.has_value()) << "a replay hands back the scope to invalidate again";
+  EXPECT_EQ(again.changed_scope->Key(), "RUH-JED");
   EXPECT_FALSE(Find("marker-2b"));
+}
+
+TEST_F(ExecutorTest, StoresTheChangedScopeAndCompletionTimeWithTheResponse) {
+  int calls = 0;
+  std::int64_t before = domain::NowMs();
+  executor_->Run(ctx_, Req("k2s"), Writes("marker-2s", "{}", &calls));
+  auto stored = Find("k2s");
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->changed_scope, "RUH-JED");
+  EXPECT_GE(stored->completed_ms, before);
+  EXPECT_LE(stored->completed_ms, domain::NowMs());
+}
+
+TEST_F(ExecutorTest, AReplayOlderThanTheScopeReplayWindowSkipsTheInvalidation) {
+  Options options;
+  options.scope_replay_window = std::chrono::milliseconds(60'000);
+  executor_ = std::make_unique<Executor>(*db_, options, metrics_, FakeRender);
+  int calls = 0;
+  executor_->Run(ctx_, Req("k2w"), Writes("marker-2w", "{}", &calls));
+  Result recent = executor_->Run(ctx_, Req("k2w"), Writes("marker-2w2", "{}", &calls));
+  ASSERT_TRUE(recent.replayed);
+  EXPECT_TRUE(recent.changed_scope.has_value()) << "inside the window the replay invalidates again";
+
+  long long long_ago = domain::NowMs() - 61'000;
+  db_->Write([&](storage::Tx& tx) {
+    tx.sql << "UPDATE idempotency_records SET completed_at = :c WHERE idem_key = 'k2w'", soci::use(long_ago);
+  });
+  Result old = executor_->Run(ctx_, Req("k2w"), Writes("marker-2w3", "{}", &calls));
+  ASSERT_TRUE(old.replayed);
+  EXPECT_FALSE(old.changed_scope.has_value()) << "no cache entry from before the write can still exist";
+  EXPECT_EQ(calls, 1);
 }
 
 TEST_F(ExecutorTest, StoresAThrownClientErrorRollsItsWritesBackAndReplaysIt) {
@@ -159,6 +192,7 @@ TEST_F(ExecutorTest, StoresAThrownClientErrorRollsItsWritesBackAndReplaysIt) {
   EXPECT_TRUE(again.replayed);
   EXPECT_EQ(again.status, 409);
   EXPECT_EQ(again.body, first.body) << "the replay carries the original correlation id";
+  EXPECT_FALSE(again.changed_scope.has_value()) << "a rolled-back 4xx changed no scope";
 }
 
 TEST_F(ExecutorTest, StoresAnErrorOutcomeTogetherWithTheWritesItCommits) {
@@ -178,6 +212,12 @@ TEST_F(ExecutorTest, StoresAnErrorOutcomeTogetherWithTheWritesItCommits) {
   ASSERT_TRUE(stored);
   EXPECT_EQ(stored->response_status, 409);
   EXPECT_EQ(stored->response_body, r.body);
+
+  Result again = executor_->Run(ctx_, Req("k4"), expired);
+  EXPECT_TRUE(again.replayed);
+  EXPECT_EQ(again.status, 409);
+  ASSERT_TRUE(again.changed_scope.has_value()) << "the stored 409 committed an expiry: invalidate it again";
+  EXPECT_EQ(again.changed_scope->Key(), "RUH-JED");
 }
 
 TEST_F(ExecutorTest, AnExceptionReleasesTheKeySoARetryExecutes) {
