@@ -82,13 +82,13 @@ TEST(WebhookOnce, FailsWhenTwoEventsConfirmOneBooking) {
   EXPECT_EQ(v[0].invariant, "webhook_once");
 }
 
-TEST(Correlation, FailsWhenAnAnswerEchoesAnotherId) {
+TEST(CheckCorrelation, FailsWhenAnAnswerEchoesAnotherId) {
   History h{Answer(200, "{}", "rc-1")};
   h[0].answer_correlation = "rc-2";
   EXPECT_EQ(CheckCorrelation(h, nullptr).violations.size(), 1u);
 }
 
-TEST(Correlation, MatchesAccessLinesToTheirRequests) {
+TEST(CheckCorrelation, MatchesAccessLinesToTheirRequests) {
   History h{Answer(201, "{}", "rc-1"), Answer(409, "{}", "rc-2")};
   LogCheckInput logs;
   logs.id_prefix = "rc-";
@@ -105,7 +105,7 @@ TEST(Correlation, MatchesAccessLinesToTheirRequests) {
   EXPECT_EQ(mixed.violations.size(), 2u);  // rc-1 twice, and rc-2 unexplained without an access line
 }
 
-TEST(Correlation, ExcusesMissingAccessLinesAfterAFaultOrDroppedLines) {
+TEST(CheckCorrelation, ExcusesMissingAccessLinesAfterAFaultOrDroppedLines) {
   History h{Answer(201, "{}", "rc-1")};
   LogCheckInput logs;
   logs.id_prefix = "rc-";
