@@ -77,21 +77,29 @@ TEST(RihlaCheck, FindsNoViolationAgainstOneCorrectInstance) {
   EXPECT_NE(ReadFile(server.dir() + "/check-report.html").find("<svg"), std::string::npos);
 }
 
-// Two instances sharing the database and Redis; instance 1 is killed with SIGKILL mid-run.
+// Two instances sharing the database and Redis; instance 1 is killed with SIGKILL mid-run, and
+// Redis is restarted mid-run when the test knows how (RIHLA_TEST_REDIS_STOP_CMD / _START_CMD).
 TEST(RihlaCheck, RidesOutAnInstanceKilledMidRun) {
   const char* redis = std::getenv("RIHLA_TEST_REDIS_URL");
   if (redis == nullptr) GTEST_SKIP() << "RIHLA_TEST_REDIS_URL not set: two instances need a shared cache";
   std::map<std::string, std::string> env{{"RIHLA_REDIS_URL", redis}};
   ServerProcess a(ServerConfig{.env = env});
   ServerProcess b(ServerConfig{.database_url = a.database_url(), .env = env, .seed_days = -1});
-  auto run = RunChecker(a.dir(), {"--target", Url(a), "--target", Url(b), "--duration", "15", "--concurrency", "16",
-                                  "--seed", "11", "--log", a.dir() + "/server.log", "--log", b.dir() + "/server.log",
-                                  "--fault", "at=5s cmd=kill -9 " + std::to_string(a.pid())});
+  std::vector<std::string> args{"--target", Url(a), "--target", Url(b), "--duration", "15", "--concurrency", "16",
+                                "--seed", "11", "--log", a.dir() + "/server.log", "--log", b.dir() + "/server.log",
+                                "--fault", "at=5s cmd=kill -9 " + std::to_string(a.pid())};
+  const char* stop = std::getenv("RIHLA_TEST_REDIS_STOP_CMD");
+  const char* start = std::getenv("RIHLA_TEST_REDIS_START_CMD");
+  if (stop != nullptr && start != nullptr) {
+    args.push_back("--fault");
+    args.push_back(std::string("at=9s cmd=") + stop + " && " + start);
+  }
+  auto run = RunChecker(a.dir(), args);
   std::cout << run.output;
   ExpectNoViolations(run);
   const auto& faults = run.report.at("faults").as_array();
-  ASSERT_EQ(faults.size(), 1u);
-  EXPECT_EQ(faults[0].at("exit_status").as_int64(), 0);
+  ASSERT_EQ(faults.size(), stop != nullptr && start != nullptr ? 2u : 1u);
+  for (const auto& f : faults) EXPECT_EQ(f.at("exit_status").as_int64(), 0) << f;
   EXPECT_TRUE(a.WaitForKillSignal(5000));
 }
 

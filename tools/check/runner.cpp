@@ -183,6 +183,7 @@ class Runner {
     std::snprintf(buf, sizeof buf, "rc%06llx", static_cast<unsigned long long>(id_rng() & 0xffffff));
     prefix_ = buf;
     flight_number_base_ = static_cast<std::size_t>(id_rng() % 10000);
+    down_until_.assign(o.targets.size(), 0);
     faults_.resize(o.faults.size());
     for (std::size_t i = 0; i < o.faults.size(); ++i) {
       faults_[i].at = o.faults[i].at;
@@ -214,7 +215,14 @@ class Runner {
   }
 
   double Now() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(); }
-  std::size_t RandomTarget() { return Uniform(client_.target_count()); }
+  // A random target among those that answered last time (or that were down for over a second);
+  // any target when none is up.
+  std::size_t RandomTarget() {
+    std::vector<std::size_t> up;
+    for (std::size_t t = 0; t < client_.target_count(); ++t)
+      if (down_until_[t] <= Now()) up.push_back(t);
+    return up.empty() ? Uniform(client_.target_count()) : up[Uniform(up.size())];
+  }
   std::size_t Uniform(std::size_t n) { return n == 0 ? 0 : std::uniform_int_distribution<std::size_t>(0, n - 1)(rng_); }
   bool Chance(double p) { return std::uniform_real_distribution<double>(0, 1)(rng_) < p; }
 
@@ -250,6 +258,7 @@ class Runner {
     if (timeline_.size() <= second) timeline_.resize(second + 1);
     ++timeline_[second].ops;
     timeline_[second].latencies_ms.push_back((done - r.invoke) * 1000);
+    down_until_[target] = a.answered ? 0 : done + 1.0;
     if (a.answered) {
       r.answered = true;
       r.ack = done;
@@ -465,6 +474,7 @@ class Runner {
     std::string path = "/v1/flights/search?";
     for (std::size_t i = 0; i < params.size(); ++i) path += (i ? "&" : "") + params[i];
     std::size_t idx = co_await Call(++next_op_, "search", RandomTarget(), "GET", path, "", {});
+    if (!history_[idx].answered) idx = co_await Call(next_op_, "search", RandomTarget(), "GET", path, "", {});
     const Exchange& e = history_[idx];
     if (!e.answered || e.status != 200) co_return;
     auto body = ParseBody(e.body);
@@ -1103,7 +1113,8 @@ class Runner {
   HttpClient client_;
   std::mt19937_64 rng_;
   std::string prefix_;
-  std::size_t flight_number_base_ = 0;  // flight numbers RC<base+i>, different for every run
+  std::size_t flight_number_base_ = 0;
+  std::vector<double> down_until_;  // per target: not picked at random before this time  // flight numbers RC<base+i>, different for every run
   std::chrono::steady_clock::time_point start_;
   double start_wall_ = 0;
   int exit_code_ = kExitUsage;
