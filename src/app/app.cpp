@@ -118,7 +118,8 @@ int Serve(const Config& config) {
   idempotency::Executor idem(db, IdemOptions(config), metrics);
   services::FlightService flights(db, cache, metrics, config.fault);
   services::AuthService auth(db, config.admin_token);
-  services::BookingService bookings(db, idem, flights, std::chrono::seconds(config.booking_hold_seconds));
+  services::BookingService bookings(db, idem, flights, std::chrono::seconds(config.booking_hold_seconds),
+                                    config.fault);
   services::PaymentService payments(idem, config.webhook_secret);
 
   http::Router router;
@@ -137,7 +138,8 @@ int Serve(const Config& config) {
   metrics.RegisterGauge(metric::kHashWorkersBusy, [&hashing] { return double(hashing.busy()); });
   metrics.RegisterGauge(metric::kHashWorkersQueued, [&hashing] { return double(hashing.queued()); });
 
-  http::Pipeline pipeline(router, logger, metrics, auth, std::chrono::milliseconds(config.request_timeout_ms));
+  http::Pipeline pipeline(router, logger, metrics, auth, std::chrono::milliseconds(config.request_timeout_ms),
+                          config.fault);
   http::ServerOptions options;
   options.host = host;
   options.port = port;

@@ -93,7 +93,12 @@ void LoadEnvironment(Config& c) {
     else if (f == "after_commit") c.fault = FaultPoint::kAfterCommit;
     else if (f == "slow_operation") c.fault = FaultPoint::kSlowOperation;
     else if (f == "pause_fill") c.fault = FaultPoint::kPauseFill;
-    else throw std::invalid_argument("RIHLA_FAULT must be before_commit, after_commit, slow_operation or pause_fill");
+    else if (f == "skip_invalidation") c.fault = FaultPoint::kSkipInvalidation;
+    else if (f == "double_release") c.fault = FaultPoint::kDoubleRelease;
+    else if (f == "skip_idempotency_claim") c.fault = FaultPoint::kSkipIdempotencyClaim;
+    else if (f == "mix_correlation") c.fault = FaultPoint::kMixCorrelation;
+    else throw std::invalid_argument("RIHLA_FAULT must be before_commit, after_commit, slow_operation, pause_fill, "
+                                     "skip_invalidation, double_release, skip_idempotency_claim or mix_correlation");
 #else
     throw std::invalid_argument("RIHLA_FAULT is only available in test builds (RIHLA_FAULT_POINTS)");
 #endif

@@ -14,7 +14,23 @@ enum class FaultPoint {
   kAfterCommit,     // SIGKILL just after it committed, before the response
   kSlowOperation,   // hold a claimed idempotent request 1.5 s before it executes
   kPauseFill,       // hold every search-cache fill 800 ms after its database read
+  // Each breaks one promise on purpose, for rihla-check to catch (docs/checking.md):
+  kSkipInvalidation,      // route writes do not invalidate the search cache (fresh_search)
+  kDoubleRelease,         // a cancel gives its seats back twice (no_oversell)
+  kSkipIdempotencyClaim,  // bookings run without claiming their key (exactly_once)
+  kMixCorrelation,        // access lines carry the previous request's id (correlation)
 };
+
+// True when `configured` is `here` in a build with fault points; always false otherwise.
+inline bool FaultActive(FaultPoint configured, FaultPoint here) {
+#ifdef RIHLA_FAULT_POINTS
+  return configured == here && here != FaultPoint::kNone;
+#else
+  (void)configured;
+  (void)here;
+  return false;
+#endif
+}
 
 // Acts when `configured` is `here`: kills the process or sleeps as described above.
 inline void TriggerFault(FaultPoint configured, FaultPoint here) {
@@ -23,7 +39,9 @@ inline void TriggerFault(FaultPoint configured, FaultPoint here) {
   switch (here) {
     case FaultPoint::kSlowOperation: std::this_thread::sleep_for(std::chrono::milliseconds(1500)); return;
     case FaultPoint::kPauseFill: std::this_thread::sleep_for(std::chrono::milliseconds(800)); return;
-    default: std::raise(SIGKILL);
+    case FaultPoint::kBeforeCommit:
+    case FaultPoint::kAfterCommit: std::raise(SIGKILL); return;
+    default: return;  // the promise breakers act through FaultActive where they apply
   }
 #else
   (void)configured;

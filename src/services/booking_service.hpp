@@ -25,8 +25,8 @@ struct BookingPage {
 class BookingService {
  public:
   BookingService(storage::Database& db, idempotency::Executor& idem, FlightService& flights,
-                 std::chrono::seconds hold)
-      : db_(db), idem_(idem), flights_(flights), hold_(hold) {}
+                 std::chrono::seconds hold, FaultPoint fault = FaultPoint::kNone)
+      : db_(db), idem_(idem), flights_(flights), hold_(hold), fault_(fault) {}
 
   // Stored/replayed response of POST /v1/bookings (201, or a 404 / 409 sold-out problem).
   idempotency::Result Create(RequestContext& ctx, const idempotency::Request& key, const domain::NewBooking& input);
@@ -50,6 +50,7 @@ class BookingService {
   idempotency::Executor& idem_;
   FlightService& flights_;
   std::chrono::seconds hold_;
+  FaultPoint fault_;
 };
 
 }  // namespace rihla::services

@@ -76,6 +76,7 @@ domain::Flight FlightService::Patch(RequestContext& ctx, const std::string& id, 
 }
 
 void FlightService::RouteChanged(RequestContext& ctx, const std::string& route) {
+  if (FaultActive(fault_, FaultPoint::kSkipInvalidation)) return;
   cache_.Invalidate(route);
   ctx.Log(LogLevel::kDebug, "route invalidated", {{"route", route}});
 }

@@ -103,6 +103,39 @@ TEST(RihlaCheck, RidesOutAnInstanceKilledMidRun) {
   EXPECT_TRUE(a.WaitForKillSignal(5000));
 }
 
+// Each test-only fault point breaks one promise; rihla-check must report that invariant and
+// no other.
+struct BrokenPromise {
+  const char* fault;
+  const char* invariant;
+};
+
+class RihlaCheckFault : public ::testing::TestWithParam<BrokenPromise> {};
+
+TEST_P(RihlaCheckFault, ReportsTheBrokenInvariantAndNoOther) {
+#ifndef RIHLA_FAULT_POINTS
+  GTEST_SKIP() << "fault points are compiled only into test builds (RIHLA_FAULT_POINTS)";
+#endif
+  const BrokenPromise p = GetParam();
+  ServerProcess server(ServerConfig{.env = {{"RIHLA_FAULT", p.fault}}});
+  auto run = RunChecker(server.dir(), {"--target", Url(server), "--duration", "15", "--concurrency", "16", "--seed",
+                                       "13", "--log", server.dir() + "/server.log"});
+  std::cout << run.output;
+  ASSERT_FALSE(run.report.empty()) << run.output;
+  EXPECT_EQ(run.exit_code, 1);
+  for (const char* name : {"exactly_once", "no_oversell", "fresh_search", "correlation", "webhook_once"}) {
+    if (std::string(name) == p.invariant) EXPECT_GT(Violations(run, name), 0) << name;
+    else EXPECT_EQ(Violations(run, name), 0) << name << "\n" << boost::json::serialize(run.report.at("invariants").at(name));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(FaultPoints, RihlaCheckFault,
+                         ::testing::Values(BrokenPromise{"skip_invalidation", "fresh_search"},
+                                           BrokenPromise{"double_release", "no_oversell"},
+                                           BrokenPromise{"skip_idempotency_claim", "exactly_once"},
+                                           BrokenPromise{"mix_correlation", "correlation"}),
+                         [](const auto& info) { return std::string(info.param.fault); });
+
 TEST(RihlaCheck, ExitsWithTwoForUsageErrorsAndUnreachableTargets) {
   ServerProcess server;
   EXPECT_EQ(RunChecker(server.dir(), {"--duration", "1"}).exit_code, 2);  // no --target

@@ -151,6 +151,9 @@ struct Flight {
   bool patching = false;
   FlightHistory history;
   std::vector<std::pair<FlightRead, std::size_t>> reads;  // with the exchange that answered
+  // GET /v1/flights/{id} answers, read from the database past any cache: they check the write
+  // history itself (seats that do not add up are an accounting error, not a stale cache).
+  std::vector<std::pair<FlightRead, std::size_t>> direct_reads;
 };
 
 enum class BookingState { kPending, kConfirmed, kCancelled, kGone, kUnknown };
@@ -559,6 +562,7 @@ class Runner {
       w.ack = history_[*created].ack;
       f.history.writes.push_back(w);
       created_keys_[key] = *created;
+      key_flight_[key] = fi;
       auto v = ParseBody(history_[*created].body);
       Booking b;
       b.id = StringField(*v, "id");
@@ -622,6 +626,8 @@ class Runner {
       w.ack = history_[*r.final].ack;
       flights_[bb.flight].history.writes.push_back(w);
       bb.state = BookingState::kCancelled;
+      bb.busy = false;
+      co_await ReadFlight(bb.flight);  // did the seats come back exactly once?
     } else if (!r.final) {
       w.certain = false;
       flights_[bb.flight].history.writes.push_back(w);
@@ -629,7 +635,7 @@ class Runner {
     } else {
       bb.state = BookingState::kGone;  // e.g. expired meanwhile
     }
-    bb.busy = false;
+    bookings_[bi].busy = false;
     AddAnswerViolations(keyed);
     keyed_ops_.push_back(std::move(keyed));
   }
@@ -720,6 +726,23 @@ class Runner {
     ff.patching = false;
   }
 
+  awaitable<void> ReadFlight(std::size_t fi) {
+    std::size_t idx = co_await Call(++next_op_, "get_flight", RandomTarget(), "GET", "/v1/flights/" + flights_[fi].id,
+                                    "", {});
+    const Exchange& e = history_[idx];
+    if (!e.answered || e.status != 200) co_return;
+    auto v = ParseBody(e.body);
+    if (!v || !v->is_object()) co_return;
+    FlightRead read;
+    read.invoke = e.invoke;
+    read.ack = e.ack;
+    read.listed = true;
+    const auto* seats = v->as_object().if_contains("seats_available");
+    read.seats = seats && seats->is_int64() ? seats->as_int64() : -1;
+    if (const auto* price = v->as_object().if_contains("price")) read.price_minor = MinorUnits(StringField(*price, "amount"));
+    flights_[fi].direct_reads.emplace_back(read, idx);
+  }
+
   awaitable<void> GetBooking() {
     auto pick = PickBooking({BookingState::kPending, BookingState::kConfirmed, BookingState::kCancelled});
     if (!pick) co_return;
@@ -735,6 +758,7 @@ class Runner {
       else if (x < 85) co_await Cancel();
       else if (x < 92) co_await Pay();
       else if (x < 96) co_await Patch();
+      else if (x < 98) co_await ReadFlight(PickFlight());
       else co_await GetBooking();
     }
   }
@@ -858,8 +882,11 @@ class Runner {
     co_return all;
   }
 
-  void CheckFreshness() {
+  // `skip` names flights whose write history is known to be wrong (a key booked twice, seats
+  // that do not add up): another invariant has reported them, and their reads cannot be judged.
+  void CheckFreshness(const std::set<std::string>& skip) {
     for (Flight& f : flights_) {
+      if (skip.count(f.id)) continue;
       for (const auto& [read, idx] : f.reads) {
         ReadVerdict v = CheckRead(f.history, read);
         if (v.ok) continue;
@@ -1047,8 +1074,30 @@ class Runner {
     if (uncertain > 0)
       notes_.push_back("no_oversell end check skipped for " + std::to_string(uncertain) +
                        " flights (unanswered seat patch or unreadable state)");
-    for (auto& v : CheckNoOversell(checkable)) violations_["no_oversell"].push_back(std::move(v));
-    CheckFreshness();
+    std::set<std::string> unjudgeable;
+    for (auto& v : CheckNoOversell(checkable)) {
+      unjudgeable.insert(std::string(v.detail.at("flight_id").as_string()));
+      violations_["no_oversell"].push_back(std::move(v));
+    }
+    for (const auto& [key, n] : per_key)
+      if (n > 1 && key_flight_.count(key)) unjudgeable.insert(flights_[key_flight_[key]].id);
+    for (const Flight& f : flights_) {
+      if (unjudgeable.count(f.id)) continue;
+      for (const auto& [read, idx] : f.direct_reads) {
+        if (CheckRead(f.history, read).ok) continue;
+        unjudgeable.insert(f.id);
+        violations_["no_oversell"].push_back(
+            Violation{"no_oversell",
+                      "GET /v1/flights/" + f.id + " showed " + std::to_string(read.seats) +
+                          " seats available, a count that no order of the run's bookings, cancels and patches explains",
+                      {idx}, json::object{{"flight_id", f.id}}});
+        break;
+      }
+    }
+    if (!unjudgeable.empty())
+      notes_.push_back("fresh_search not judged on " + std::to_string(unjudgeable.size()) +
+                       " flights whose writes broke exactly_once or no_oversell");
+    CheckFreshness(unjudgeable);
     for (auto& v : CheckWebhookOnce(webhook_events_, history_)) violations_["webhook_once"].push_back(std::move(v));
 
     co_await Cleanup(std::move(listed));
@@ -1138,6 +1187,7 @@ class Runner {
 
   std::vector<KeyedOperation> keyed_ops_;
   std::map<std::string, std::size_t> created_keys_;
+  std::map<std::string, std::size_t> key_flight_;  // booking key -> flight index
   std::set<std::string> unknown_keys_;
   std::vector<WebhookEvent> webhook_events_;
   std::map<std::string, std::vector<Violation>> violations_;
