@@ -110,6 +110,8 @@ struct BrokenPromise {
   const char* invariant;
 };
 
+void PrintTo(const BrokenPromise& p, std::ostream* os) { *os << p.fault; }
+
 class RihlaCheckFault : public ::testing::TestWithParam<BrokenPromise> {};
 
 TEST_P(RihlaCheckFault, ReportsTheBrokenInvariantAndNoOther) {
