@@ -21,6 +21,7 @@ struct FlightWrite {
   bool certain = true;      // true: the answer says it took effect; false: it may have
   std::int64_t seats_delta = 0;
   std::optional<std::int64_t> price_minor;
+  std::vector<std::size_t> evidence;  // the caller's exchange indexes of this write's attempts
 };
 
 struct FlightHistory {
