@@ -194,7 +194,8 @@ int Serve(const Config& config) {
   metrics.RegisterGauge(metric::kHashWorkersQueued, [&hashing] { return double(hashing.queued()); });
   metrics.RegisterGauge(metric::kBookingExpiryLag, [&bookings] { return bookings.ExpiryLagSeconds(domain::NowMs()); });
 
-  http::Pipeline pipeline(router, logger, metrics, auth, std::chrono::milliseconds(config.request_timeout_ms));
+  http::Pipeline pipeline(router, logger, metrics, auth, std::chrono::milliseconds(config.request_timeout_ms),
+                          config.fault);
   http::ServerOptions options;
   options.host = host;
   options.port = port;

@@ -99,9 +99,13 @@ void LoadEnvironment(Config& c) {
     else if (f == "pause_fill") c.fault = FaultPoint::kPauseFill;
     else if (f == "pause_before_hold") c.fault = FaultPoint::kPauseBeforeHold;
     else if (f == "commit_then_503") c.fault = FaultPoint::kCommitThen503;
+    else if (f == "skip_invalidation") c.fault = FaultPoint::kSkipInvalidation;
+    else if (f == "double_release") c.fault = FaultPoint::kDoubleRelease;
+    else if (f == "skip_idempotency_claim") c.fault = FaultPoint::kSkipIdempotencyClaim;
+    else if (f == "mix_correlation") c.fault = FaultPoint::kMixCorrelation;
     else throw std::invalid_argument(
-        "RIHLA_FAULT must be before_commit, after_commit, slow_operation, pause_fill, pause_before_hold or "
-        "commit_then_503");
+        "RIHLA_FAULT must be before_commit, after_commit, slow_operation, pause_fill, pause_before_hold, "
+        "commit_then_503, skip_invalidation, double_release, skip_idempotency_claim or mix_correlation");
 #else
     throw std::invalid_argument("RIHLA_FAULT is only available in test builds (RIHLA_FAULT_POINTS)");
 #endif

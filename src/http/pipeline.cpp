@@ -152,7 +152,13 @@ Response Pipeline::Finish(Exchange& ex) const {
   double seconds = std::chrono::duration<double>(elapsed).count();
   request_durations_.WithLabels(ex.ctx.method, ex.ctx.route_template, r.status).Observe(seconds);
   LogLevel level = r.status >= 500 ? LogLevel::kError : LogLevel::kInfo;
-  if (logger_.Enabled(level)) {
+  if (FaultActive(fault_, FaultPoint::kMixCorrelation)) {
+    RequestContext other = ex.ctx;  // the access line names the previous request
+    std::lock_guard lock(mix_mu_);
+    std::swap(other.correlation_id, previous_id_);
+    if (!other.correlation_id.empty())
+      other.Log(level, "request", {{"method", ex.ctx.method}, {"route", ex.ctx.route_template}, {"status", r.status}});
+  } else if (logger_.Enabled(level)) {
     ex.ctx.Line(level, "request")
         .Str("method", ex.ctx.method)
         .Str("route", ex.ctx.route_template)

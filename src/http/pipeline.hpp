@@ -6,6 +6,7 @@
 // Threading: Begin and Finish run on an I/O thread and never block; Execute runs on a worker
 // thread and may block on the database.
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +15,7 @@
 #include "domain/errors.hpp"
 #include "http/message.hpp"
 #include "http/router.hpp"
+#include "observability/fault_point.hpp"
 #include "observability/metric_families.hpp"
 #include "observability/request_context.hpp"
 
@@ -33,10 +35,10 @@ class Pipeline {
  public:
   // `auth` resolves bearer tokens; it is called from Execute only (worker threads).
   Pipeline(const Router& router, Logger& logger, Metrics& metrics, domain::CredentialResolver& auth,
-           std::chrono::milliseconds request_deadline)
+           std::chrono::milliseconds request_deadline, FaultPoint fault = FaultPoint::kNone)
       : router_(router), logger_(logger), request_durations_(metrics.Family(metric::kHttpRequestDuration)),
         load_shed_(metrics.Family(metric::kLoadShed).WithLabels()),
-        auth_(auth), request_deadline_(request_deadline) {}
+        auth_(auth), request_deadline_(request_deadline), fault_(fault) {}
 
   // I/O thread: sets up the context, routes, rejects cheaply, tries the fast path and inline
   // handlers. Leaves `ex.response` empty when the request needs a worker (Execute).
@@ -60,6 +62,9 @@ class Pipeline {
   const Counter load_shed_;
   domain::CredentialResolver& auth_;
   std::chrono::milliseconds request_deadline_;
+  FaultPoint fault_;
+  mutable std::mutex mix_mu_;        // guards previous_id_ (mix_correlation fault only)
+  mutable std::string previous_id_;
 };
 
 }  // namespace rihla::http

@@ -16,10 +16,15 @@ enum class FaultPoint {
   kPauseFill,       // hold every search-cache fill 800 ms after its database read
   kPauseBeforeHold, // hold every booking 800 ms inside its transaction, before it takes the seats
   kCommitThen503,   // an idempotent operation commits, then answers 503 as if its reply was lost
+  // Each of these breaks one promise on purpose, for rihla-check to catch (docs/checking.md):
+  kSkipInvalidation,      // route writes do not invalidate the search cache (fresh_search)
+  kDoubleRelease,         // a cancel gives its seats back twice (no_oversell)
+  kSkipIdempotencyClaim,  // bookings run without claiming their key (exactly_once)
+  kMixCorrelation,        // access lines carry the previous request's id (correlation)
 };
 
-// True when `configured` is `here` in a build with fault points: for faults the caller acts out
-// itself (kCommitThen503 throws a 503 where it is checked).
+// True when `configured` is `here` in a build with fault points; always false otherwise. For
+// faults the caller acts out itself: kCommitThen503 and the promise breakers below.
 inline bool FaultActive(FaultPoint configured, FaultPoint here) {
 #ifdef RIHLA_FAULT_POINTS
   return configured == here && here != FaultPoint::kNone;
@@ -30,8 +35,8 @@ inline bool FaultActive(FaultPoint configured, FaultPoint here) {
 #endif
 }
 
-// Acts when `configured` is `here`: kills the process or sleeps as described above (for the
-// kill and sleep faults; kCommitThen503 is acted out through FaultActive).
+// Acts when `configured` is `here`: kills the process or sleeps as described above; the
+// faults acted out through FaultActive do nothing here.
 inline void TriggerFault(FaultPoint configured, FaultPoint here) {
 #ifdef RIHLA_FAULT_POINTS
   if (configured != here || here == FaultPoint::kNone) return;
@@ -39,8 +44,9 @@ inline void TriggerFault(FaultPoint configured, FaultPoint here) {
     case FaultPoint::kSlowOperation: std::this_thread::sleep_for(std::chrono::milliseconds(1500)); return;
     case FaultPoint::kPauseFill:
     case FaultPoint::kPauseBeforeHold: std::this_thread::sleep_for(std::chrono::milliseconds(800)); return;
-    case FaultPoint::kCommitThen503: return;
-    default: std::raise(SIGKILL);
+    case FaultPoint::kBeforeCommit:
+    case FaultPoint::kAfterCommit: std::raise(SIGKILL); return;
+    default: return;  // acted out through FaultActive where they apply
   }
 #else
   (void)configured;

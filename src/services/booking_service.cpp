@@ -89,6 +89,8 @@ idempotency::Result BookingService::Cancel(RequestContext& ctx, const idempotenc
                      "the booking is " + std::string(domain::StatusName(booking->status)) + " and cannot be cancelled");
     }
     storage::ReleaseSeats(tx, booking->flight_id, static_cast<int>(booking->passengers.size()));
+    if (FaultActive(fault_, FaultPoint::kDoubleRelease))
+      storage::ReleaseSeats(tx, booking->flight_id, static_cast<int>(booking->passengers.size()));
     auto flight = storage::FindFlight(tx, booking->flight_id);
     booking->status = domain::BookingStatus::kCancelled;
     ctx.Log(LogLevel::kInfo, "booking cancelled", {{"booking_id", booking_id}});

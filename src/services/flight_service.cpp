@@ -77,11 +77,13 @@ domain::Flight FlightService::Patch(RequestContext& ctx, const std::string& id, 
 }
 
 void FlightService::ScopeChanged(RequestContext& ctx, const domain::CacheScope& scope) {
+  if (FaultActive(fault_, FaultPoint::kSkipInvalidation)) return;
   cache_.Invalidate(scope);
   ctx.Log(LogLevel::kDebug, "cache scope invalidated", {{"scope", scope.ToString()}});
 }
 
 void FlightService::ScopeChangedInBackground(RequestContext& ctx, const domain::CacheScope& scope) {
+  if (FaultActive(fault_, FaultPoint::kSkipInvalidation)) return;
   cache_.InvalidateInBackground(scope);
   ctx.Log(LogLevel::kDebug, "cache scope invalidated", {{"scope", scope.ToString()}});
 }

@@ -1,0 +1,149 @@
+// rihla-check against real servers: a correct server shows no violation, a killed instance is
+// ridden out, and usage errors exit 2. The figures are printed in the test output.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "support/api.hpp"
+
+namespace rihla::test {
+namespace {
+
+std::string Quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct CheckRun {
+  int exit_code = -1;
+  std::string output;
+  boost::json::object report;
+};
+
+// Runs `rihla-check run` with `args` (targets, durations, ...) and the test secrets, its output
+// and report in `dir`.
+CheckRun RunChecker(const std::string& dir, const std::vector<std::string>& args) {
+  std::string report = dir + "/check-report.json";
+  std::string out = dir + "/check-output.txt";
+  std::string cmd = Quote(RIHLA_CHECK_BINARY) + " run --admin-token " + Quote(ServerProcess::kAdminToken) +
+                    " --webhook-secret " + Quote(ServerProcess::kWebhookSecret) + " --report " + Quote(report) +
+                    " --html " + Quote(dir + "/check-report.html");
+  for (const auto& a : args) cmd += " " + Quote(a);
+  cmd += " > " + Quote(out) + " 2>&1";
+  int status = std::system(cmd.c_str());
+  CheckRun run;
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  run.output = ReadFile(out);
+  std::string text = ReadFile(report);
+  if (!text.empty()) run.report = boost::json::parse(text).as_object();
+  return run;
+}
+
+std::string Url(const ServerProcess& s) { return "http://127.0.0.1:" + std::to_string(s.port()); }
+
+long long Violations(const CheckRun& run, const std::string& invariant) {
+  return run.report.at("invariants").at(invariant).at("violations").as_int64();
+}
+
+void ExpectNoViolations(const CheckRun& run) {
+  ASSERT_FALSE(run.report.empty()) << run.output;
+  for (const char* name : {"exactly_once", "no_oversell", "fresh_search", "correlation", "webhook_once"})
+    EXPECT_EQ(Violations(run, name), 0) << name << "\n" << boost::json::serialize(run.report.at("invariants").at(name));
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+}
+
+TEST(RihlaCheck, FindsNoViolationAgainstOneCorrectInstance) {
+  ServerProcess server;
+  auto run = RunChecker(server.dir(), {"--target", Url(server), "--duration", "15", "--concurrency", "16", "--seed",
+                                       "9", "--log", server.dir() + "/server.log"});
+  std::cout << run.output;
+  ExpectNoViolations(run);
+  EXPECT_GT(run.report.at("ops").at("book").at("count").as_int64(), 0);
+  EXPECT_GT(run.report.at("ops").at("search").at("count").as_int64(), 0);
+  EXPECT_GT(run.report.at("ops").at("webhook").at("count").as_int64(), 0);
+  EXPECT_NE(ReadFile(server.dir() + "/check-report.html").find("<svg"), std::string::npos);
+}
+
+// Two instances sharing the database and Redis; instance 1 is killed with SIGKILL mid-run, and
+// Redis is restarted mid-run when the test knows how (RIHLA_TEST_REDIS_STOP_CMD / _START_CMD).
+TEST(RihlaCheck, RidesOutAnInstanceKilledMidRun) {
+  const char* redis = std::getenv("RIHLA_TEST_REDIS_URL");
+  if (redis == nullptr) GTEST_SKIP() << "RIHLA_TEST_REDIS_URL not set: two instances need a shared cache";
+  std::map<std::string, std::string> env{{"RIHLA_REDIS_URL", redis}};
+  ServerProcess a(ServerConfig{.env = env});
+  ServerProcess b(ServerConfig{.database_url = a.database_url(), .env = env, .seed_days = -1});
+  std::vector<std::string> args{"--target", Url(a), "--target", Url(b), "--duration", "15", "--concurrency", "16",
+                                "--seed", "11", "--log", a.dir() + "/server.log", "--log", b.dir() + "/server.log",
+                                "--fault", "at=5s cmd=kill -9 " + std::to_string(a.pid())};
+  const char* stop = std::getenv("RIHLA_TEST_REDIS_STOP_CMD");
+  const char* start = std::getenv("RIHLA_TEST_REDIS_START_CMD");
+  if (stop != nullptr && start != nullptr) {
+    args.push_back("--fault");
+    args.push_back(std::string("at=9s cmd=") + stop + " && " + start);
+  }
+  auto run = RunChecker(a.dir(), args);
+  std::cout << run.output;
+  ExpectNoViolations(run);
+  const auto& faults = run.report.at("faults").as_array();
+  ASSERT_EQ(faults.size(), stop != nullptr && start != nullptr ? 2u : 1u);
+  for (const auto& f : faults) EXPECT_EQ(f.at("exit_status").as_int64(), 0) << f;
+  EXPECT_TRUE(a.WaitForKillSignal(5000));
+}
+
+// Each test-only fault point breaks one promise; rihla-check must report that invariant and
+// no other.
+struct BrokenPromise {
+  const char* fault;
+  const char* invariant;
+};
+
+void PrintTo(const BrokenPromise& p, std::ostream* os) { *os << p.fault; }
+
+class RihlaCheckFault : public ::testing::TestWithParam<BrokenPromise> {};
+
+TEST_P(RihlaCheckFault, ReportsTheBrokenInvariantAndNoOther) {
+#ifndef RIHLA_FAULT_POINTS
+  GTEST_SKIP() << "fault points are compiled only into test builds (RIHLA_FAULT_POINTS)";
+#endif
+  const BrokenPromise p = GetParam();
+  ServerProcess server(ServerConfig{.env = {{"RIHLA_FAULT", p.fault}}});
+  auto run = RunChecker(server.dir(), {"--target", Url(server), "--duration", "15", "--concurrency", "16", "--seed",
+                                       "13", "--log", server.dir() + "/server.log"});
+  std::cout << run.output;
+  ASSERT_FALSE(run.report.empty()) << run.output;
+  EXPECT_EQ(run.exit_code, 1);
+  for (const char* name : {"exactly_once", "no_oversell", "fresh_search", "correlation", "webhook_once"}) {
+    if (std::string(name) == p.invariant) EXPECT_GT(Violations(run, name), 0) << name;
+    else EXPECT_EQ(Violations(run, name), 0) << name << "\n" << boost::json::serialize(run.report.at("invariants").at(name));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(FaultPoints, RihlaCheckFault,
+                         ::testing::Values(BrokenPromise{"skip_invalidation", "fresh_search"},
+                                           BrokenPromise{"double_release", "no_oversell"},
+                                           BrokenPromise{"skip_idempotency_claim", "exactly_once"},
+                                           BrokenPromise{"mix_correlation", "correlation"}),
+                         [](const auto& info) { return std::string(info.param.fault); });
+
+TEST(RihlaCheck, ExitsWithTwoForUsageErrorsAndUnreachableTargets) {
+  ServerProcess server;
+  EXPECT_EQ(RunChecker(server.dir(), {"--duration", "1"}).exit_code, 2);  // no --target
+  EXPECT_EQ(RunChecker(server.dir(), {"--target", Url(server), "--fault", "at=soon cmd=true"}).exit_code, 2);
+  EXPECT_EQ(RunChecker(server.dir(), {"--target", "http://127.0.0.1:1", "--duration", "1"}).exit_code, 2);
+}
+
+}  // namespace
+}  // namespace rihla::test
