@@ -136,6 +136,7 @@ int Serve(const Config& config) {
   metrics.RegisterGauge(metric::kWorkersQueued, [&workers] { return double(workers.queued()); });
   metrics.RegisterGauge(metric::kHashWorkersBusy, [&hashing] { return double(hashing.busy()); });
   metrics.RegisterGauge(metric::kHashWorkersQueued, [&hashing] { return double(hashing.queued()); });
+  metrics.RegisterGauge(metric::kCacheDegraded, [&cache] { return cache.Status() == "degraded" ? 1.0 : 0.0; });
 
   http::Pipeline pipeline(router, logger, metrics, auth, std::chrono::milliseconds(config.request_timeout_ms));
   http::ServerOptions options;

@@ -53,5 +53,8 @@ inline constexpr GaugeDef kWorkersBusy{"rihla_workers_busy", "Worker threads run
 inline constexpr GaugeDef kWorkersQueued{"rihla_workers_queued", "Requests waiting for a worker."};
 inline constexpr GaugeDef kHashWorkersBusy{"rihla_hash_workers_busy", "Password-hashing threads running a login or signup."};
 inline constexpr GaugeDef kHashWorkersQueued{"rihla_hash_workers_queued", "Logins and signups waiting for a hashing thread."};
+// 1 while SearchCache::Status() is "degraded" (what /readyz shows as checks.cache).
+inline constexpr GaugeDef kCacheDegraded{
+    "rihla_cache_degraded", "1 while the search cache is unreachable and searches are answered from the database."};
 
 }  // namespace rihla::metric
