@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
   }
   CLI::App cli{"rihla: flight search, bookings and payment webhooks over HTTP/JSON.\n"
                "Configuration comes from RIHLA_* environment variables; flags override them."};
+  cli.set_version_flag("--version", std::string("rihla ") + RIHLA_VERSION + " (commit " + RIHLA_COMMIT + ")");
   cli.require_subcommand(1);
   cli.fallthrough();  // global options may follow the subcommand
   AddGlobalOptions(cli, config);
