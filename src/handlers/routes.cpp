@@ -9,6 +9,7 @@ void RegisterRoutes(http::Router& router, Deps& deps) {
   AddAuthRoutes(router, deps);
   AddBookingRoutes(router, deps);
   AddWebhookRoutes(router, deps);
+  AddDocsRoutes(router, deps);
 }
 
 }  // namespace rihla::handlers

@@ -36,5 +36,6 @@ void AddAdminRoutes(http::Router& router, Deps& deps);
 void AddAuthRoutes(http::Router& router, Deps& deps);
 void AddBookingRoutes(http::Router& router, Deps& deps);
 void AddWebhookRoutes(http::Router& router, Deps& deps);
+void AddDocsRoutes(http::Router& router, Deps& deps);
 
 }  // namespace rihla::handlers

@@ -87,7 +87,7 @@ async function send(name, method, path, { body, headers = {}, raw } = {}) {
   try { json = JSON.parse(text); } catch { json = undefined; }
   const violations = violationsOf(res);
   results.push({ name, status: res.status, violations });
-  return { status: res.status, json, headers: res.headers };
+  return { status: res.status, json, text, headers: res.headers };
 }
 
 function signature(body, t = Math.floor(Date.now() / 1000)) {
@@ -129,6 +129,11 @@ test('the functional subset through the validating proxy breaks no response sche
   await send('readyz', 'GET', '/readyz');
   await send('metrics', 'GET', '/metrics');
   await send('airports', 'GET', '/v1/airports');
+  const docs = await send('docs', 'GET', '/docs');
+  assert.match(docs.headers.get('content-type'), /^text\/html/);
+  assert.match(docs.text, /rihla API reference/);
+  const openapi = await send('openapi', 'GET', '/openapi.json');
+  assert.deepEqual(openapi.json, JSON.parse(readFileSync(spec, 'utf8')), 'GET /openapi.json serves docs/openapi.json');
 
   // Search and flights.
   const search = await send('search', 'GET', `/v1/flights/search?from=RUH&to=JED&date=${tomorrow()}&passengers=2`);
@@ -240,7 +245,7 @@ test('the functional subset through the validating proxy breaks no response sche
   assert.deepEqual(actual, expected, `requests that break docs/openapi.json:\n${detail}`);
   // Each step got the answer its scenario is about (so a passing run covers those statuses).
   const expectedStatus = {
-    healthz: 200, readyz: 200, metrics: 200, airports: 200, search: 200, 'search-cached': 200, 'search-business': 200,
+    healthz: 200, readyz: 200, metrics: 200, airports: 200, docs: 200, openapi: 200, search: 200, 'search-cached': 200, 'search-business': 200,
     'search-missing-params': 400, 'search-bad-date': 400, 'search-bad-passengers': 400, flight: 200,
     'flight-unknown': 404, 'admin-create': 201, 'admin-create-no-token': 401, 'admin-create-invalid': 400,
     'admin-patch': 200, 'admin-patch-empty': 400, 'admin-patch-unknown-field': 400, 'admin-patch-unknown-flight': 404,
