@@ -92,12 +92,21 @@ RequestContext JobContext(Logger& logger, const char* job) {
   return ctx;
 }
 
+// True for 127.0.0.0/8 and ::1 (ListenAddress() already maps "localhost" to 127.0.0.1).
+bool IsLoopbackHost(const std::string& host) { return host.rfind("127.", 0) == 0 || host == "::1"; }
+
 }  // namespace
 
 int Serve(const Config& config) {
   Logger logger(config.log_level);
   auto url = storage::ParseDatabaseUrl(config.database_url);
   auto [host, port] = config.ListenAddress();
+  // Demo payments let any signed-in user mark a booking paid: never on a reachable address.
+  if (config.demo_payments && (config.webhook_secret.empty() || !IsLoopbackHost(host))) {
+    LogEvent(logger, LogLevel::kError, "cannot start: RIHLA_DEMO_PAYMENTS=1 needs a loopback RIHLA_LISTEN and RIHLA_WEBHOOK_SECRET",
+             {{"listen", config.listen}});
+    return 2;
+  }
   storage::Database db(url, DbOptions(config, url));
   try {
     storage::ApplyMigrations(db, logger);
@@ -123,6 +132,7 @@ int Serve(const Config& config) {
 
   http::Router router;
   handlers::Deps deps{flights, auth, bookings, payments, db, cache, metrics};
+  if (config.demo_payments) deps.demo_payments_secret = config.webhook_secret;
   handlers::RegisterRoutes(router, deps);
 
   std::size_t io_threads = config.threads > 0 ? static_cast<std::size_t>(config.threads)

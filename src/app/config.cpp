@@ -80,6 +80,11 @@ void LoadEnvironment(Config& c) {
   if (auto v = get("RIHLA_REDIS_URL")) c.redis_url = v;
   if (auto v = get("RIHLA_ADMIN_TOKEN")) c.admin_token = v;
   if (auto v = get("RIHLA_WEBHOOK_SECRET")) c.webhook_secret = v;
+  if (auto v = get("RIHLA_DEMO_PAYMENTS")) {
+    std::string_view d = v;
+    if (d != "0" && d != "1") throw std::invalid_argument("RIHLA_DEMO_PAYMENTS must be 0 or 1");
+    c.demo_payments = d == "1";
+  }
   for (const auto& s : kIntSettings) {
     if (auto v = get(s.env)) c.*s.field = ParseIntSetting(s, v, s.env);
   }

@@ -19,6 +19,7 @@ struct Config {
   std::string redis_url;     // empty: in-process cache
   std::string admin_token;   // empty: admin API disabled (secret: never logged)
   std::string webhook_secret;  // empty: webhook answers 503 (secret: never logged)
+  bool demo_payments = false;  // RIHLA_DEMO_PAYMENTS=1: the page's "pay" button; loopback only
   int booking_hold_seconds = 900;
   int idempotency_ttl_seconds = 86400;
   int idempotency_lease_seconds = 30;

@@ -10,6 +10,7 @@ void RegisterRoutes(http::Router& router, Deps& deps) {
   AddBookingRoutes(router, deps);
   AddWebhookRoutes(router, deps);
   AddDocsRoutes(router, deps);
+  AddWebRoutes(router, deps);
 }
 
 }  // namespace rihla::handlers

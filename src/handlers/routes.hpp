@@ -25,6 +25,7 @@ struct Deps {
   storage::Database& db;
   cache::SearchCache& cache;
   Metrics& metrics;
+  std::string demo_payments_secret;  // non-empty: RIHLA_DEMO_PAYMENTS=1 (the webhook secret)
 };
 
 void RegisterRoutes(http::Router& router, Deps& deps);
@@ -37,5 +38,6 @@ void AddAuthRoutes(http::Router& router, Deps& deps);
 void AddBookingRoutes(http::Router& router, Deps& deps);
 void AddWebhookRoutes(http::Router& router, Deps& deps);
 void AddDocsRoutes(http::Router& router, Deps& deps);
+void AddWebRoutes(http::Router& router, Deps& deps);
 
 }  // namespace rihla::handlers

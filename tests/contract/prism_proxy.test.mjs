@@ -129,6 +129,10 @@ test('the functional subset through the validating proxy breaks no response sche
   await send('readyz', 'GET', '/readyz');
   await send('metrics', 'GET', '/metrics');
   await send('airports', 'GET', '/v1/airports');
+  const web = await send('booking-page', 'GET', '/');
+  assert.match(web.text, /<script src="\/app.js">/);
+  await send('booking-page-script', 'GET', '/app.js');
+  await send('booking-page-style', 'GET', '/style.css');
   const docs = await send('docs', 'GET', '/docs');
   assert.match(docs.headers.get('content-type'), /^text\/html/);
   assert.match(docs.text, /rihla API reference/);
@@ -216,6 +220,9 @@ test('the functional subset through the validating proxy breaks no response sche
   await send('webhook-unknown-booking', 'POST', '/v1/webhooks/payments',
     { raw: ignored, headers: { 'content-type': 'application/json', 'rihla-signature': signature(ignored) } });
 
+  // Demo payments are off on this server.
+  await send('demo-pay-off', 'POST', `/v1/demo/bookings/${booked.json.id}/pay`, { headers: user });
+
   // Cancel.
   const key2 = randomUUID();
   const second = await send('book-second', 'POST', '/v1/bookings', { body: booking, headers: { ...user, 'idempotency-key': key2 } });
@@ -245,7 +252,8 @@ test('the functional subset through the validating proxy breaks no response sche
   assert.deepEqual(actual, expected, `requests that break docs/openapi.json:\n${detail}`);
   // Each step got the answer its scenario is about (so a passing run covers those statuses).
   const expectedStatus = {
-    healthz: 200, readyz: 200, metrics: 200, airports: 200, docs: 200, openapi: 200, search: 200, 'search-cached': 200, 'search-business': 200,
+    healthz: 200, readyz: 200, metrics: 200, airports: 200, 'booking-page': 200, 'booking-page-script': 200,
+    'booking-page-style': 200, docs: 200, openapi: 200, search: 200, 'search-cached': 200, 'search-business': 200,
     'search-missing-params': 400, 'search-bad-date': 400, 'search-bad-passengers': 400, flight: 200,
     'flight-unknown': 404, 'admin-create': 201, 'admin-create-no-token': 401, 'admin-create-invalid': 400,
     'admin-patch': 200, 'admin-patch-empty': 400, 'admin-patch-unknown-field': 400, 'admin-patch-unknown-flight': 404,
@@ -253,7 +261,7 @@ test('the functional subset through the validating proxy breaks no response sche
     'login-wrong-media-type': 415, book: 201, 'book-replay': 201, 'book-key-reused': 422, 'book-no-key': 400,
     'book-no-token': 401, 'book-unknown-flight': 404, 'book-ten-passengers': 400, 'book-fill-flight': 201,
     'book-sold-out': 409, 'bookings-list': 200, 'bookings-list-bad-cursor': 400, booking: 200, 'booking-unknown': 404,
-    'webhook-paid': 200, 'webhook-replay': 200, 'webhook-bad-signature': 401, 'webhook-unknown-booking': 200,
+    'webhook-paid': 200, 'webhook-replay': 200, 'webhook-bad-signature': 401, 'webhook-unknown-booking': 200, 'demo-pay-off': 404,
     'book-second': 201, cancel: 200, 'cancel-confirmed': 200, 'cancel-unknown': 404, 'body-too-large': 413,
     'headers-too-large': 431, 'method-not-allowed': 405, 'cancel-with-text-body': 415,
   };
