@@ -6,6 +6,7 @@
 #include <iostream>
 #include <mutex>
 #include <thread>
+#include <tuple>
 
 #include "cache/memory_cache.hpp"
 #include "cache/redis_cache.hpp"
@@ -133,6 +134,7 @@ int Serve(const Config& config) {
   http::Router router;
   handlers::Deps deps{flights, auth, bookings, payments, db, cache, metrics};
   if (config.demo_payments) deps.demo_payments_secret = config.webhook_secret;
+  deps.metrics_elsewhere = !config.metrics_listen.empty();
   handlers::RegisterRoutes(router, deps);
 
   std::size_t io_threads = config.threads > 0 ? static_cast<std::size_t>(config.threads)
@@ -170,6 +172,30 @@ int Serve(const Config& config) {
     return 1;
   }
 
+  // RIHLA_METRICS_LISTEN: /metrics alone on its own (internal) listener, one I/O thread; it
+  // stops with the main server (both drain on SIGTERM/SIGINT).
+  http::Router metrics_router;
+  std::unique_ptr<http::Pipeline> metrics_pipeline;
+  std::unique_ptr<http::Server> metrics_server;
+  std::uint16_t metrics_bound = 0;
+  if (deps.metrics_elsewhere) {
+    handlers::AddMetricsRoute(metrics_router, deps);
+    metrics_pipeline = std::make_unique<http::Pipeline>(metrics_router, logger, metrics, auth,
+                                                        std::chrono::milliseconds(config.request_timeout_ms));
+    http::ServerOptions metrics_options;
+    std::tie(metrics_options.host, metrics_options.port) = config.MetricsListenAddress();
+    metrics_options.io_threads = 1;
+    metrics_options.max_connections = 64;
+    metrics_server = std::make_unique<http::Server>(metrics_options, *metrics_pipeline,
+                                                    http::WorkerPools{workers, hashing}, logger);
+    try {
+      metrics_bound = metrics_server->Listen();
+    } catch (const std::exception& e) {
+      LogEvent(logger, LogLevel::kError, "cannot listen", {{"listen", config.metrics_listen}, {"error", e.what()}});
+      return 1;
+    }
+  }
+
   int idem_cleanup_every = std::max(1, 60'000 / config.sweep_interval_ms);
   int tick = 0;
   auto sweeper = std::make_unique<PeriodicJob>(std::chrono::milliseconds(config.sweep_interval_ms), [&] {
@@ -195,7 +221,15 @@ int Serve(const Config& config) {
             {"max_connections", options.max_connections},
             {"workers", worker_threads},
             {"hash_workers", config.hash_workers}});
+  std::thread metrics_thread;
+  if (metrics_server) {
+    logger.Announce("metrics listening", {{"url", "http://" + config.MetricsListenAddress().first + ":" +
+                                                      std::to_string(metrics_bound) + "/metrics"},
+                                          {"port", metrics_bound}});
+    metrics_thread = std::thread([&] { metrics_server->Run(); });
+  }
   server.Run();
+  if (metrics_thread.joinable()) metrics_thread.join();
   sweeper.reset();
   workers.Stop();
   hashing.Stop();

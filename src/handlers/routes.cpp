@@ -4,6 +4,7 @@ namespace rihla::handlers {
 
 void RegisterRoutes(http::Router& router, Deps& deps) {
   AddOpsRoutes(router, deps);
+  if (!deps.metrics_elsewhere) AddMetricsRoute(router, deps);
   AddFlightRoutes(router, deps);
   AddAdminRoutes(router, deps);
   AddAuthRoutes(router, deps);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Usage: prometheus_scrape.sh RIHLA_BINARY
 # Starts rihla on loopback (temporary SQLite; RIHLA_REDIS_URL at a closed port, so the cache
-# is degraded and the Redis families exist too), then:
+# is degraded and the Redis families exist too; /metrics on its own RIHLA_METRICS_LISTEN port,
+# so the main port answers it 404 and the metrics port serves nothing else), then:
 #   1. every metric named in deploy/prometheus/rules.yml and deploy/grafana/*.json is one that
 #      rihla's /metrics exports (a `# TYPE` family, histograms with _bucket/_sum/_count);
 #   2. Debian's prometheus, on loopback, scrapes rihla: through its HTTP API the key series exist
@@ -28,7 +29,9 @@ trap cleanup EXIT
 # --- rihla ---
 dead_redis=$(pick_port "")
 port=$(pick_port "$dead_redis")
+metrics_port=$(pick_port "$dead_redis $port")
 RIHLA_DATABASE_URL="sqlite:$work/rihla.db" RIHLA_REDIS_URL="redis://127.0.0.1:$dead_redis" \
+  RIHLA_METRICS_LISTEN="127.0.0.1:$metrics_port" \
   setsid "$rihla" serve --listen "127.0.0.1:$port" >"$work/rihla.log" 2>&1 &
 rihla_pid=$!
 wait_for 60 rihla "$rihla_pid" curl -fsS "http://127.0.0.1:$port/healthz" || {
@@ -36,9 +39,13 @@ wait_for 60 rihla "$rihla_pid" curl -fsS "http://127.0.0.1:$port/healthz" || {
   die "rihla did not start"
 }
 curl -fsS "http://127.0.0.1:$port/v1/airports" >/dev/null
+wait_for 30 "the metrics listener" "$rihla_pid" curl -fsS "http://127.0.0.1:$metrics_port/metrics"
+status_of() { curl -s -o /dev/null -w '%{http_code}' "$1"; }
+[[ $(status_of "http://127.0.0.1:$port/metrics") == 404 ]] || die "the main listener serves /metrics despite RIHLA_METRICS_LISTEN"
+[[ $(status_of "http://127.0.0.1:$metrics_port/healthz") == 404 ]] || die "the metrics listener serves more than /metrics"
 
 # --- 1. metric names ---
-curl -fsS "http://127.0.0.1:$port/metrics" >"$work/metrics.txt"
+curl -fsS "http://127.0.0.1:$metrics_port/metrics" >"$work/metrics.txt"
 awk '$1 == "#" && $2 == "TYPE" {
        print $3
        if ($4 == "histogram") { print $3 "_bucket"; print $3 "_sum"; print $3 "_count" }
@@ -52,7 +59,7 @@ missing=$(comm -23 "$work/named.txt" "$work/exported.txt")
 log "$(wc -l <"$work/named.txt") metric names in deploy/ are all exported by /metrics"
 
 # --- 2. a real Prometheus scrapes rihla ---
-prom_port=$(pick_port "$dead_redis $port")
+prom_port=$(pick_port "$dead_redis $port $metrics_port")
 cat >"$work/prometheus.yml" <<YAML
 global:
   scrape_interval: 1s
@@ -61,7 +68,7 @@ rule_files: ["$RIHLA_ROOT/deploy/prometheus/rules.yml"]
 scrape_configs:
   - job_name: rihla
     static_configs:
-      - targets: ["127.0.0.1:$port"]
+      - targets: ["127.0.0.1:$metrics_port"]
 YAML
 setsid prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/tsdb" \
   --web.listen-address="127.0.0.1:$prom_port" >"$work/prometheus.log" 2>&1 &
