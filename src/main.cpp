@@ -39,6 +39,8 @@ void AddGlobalOptions(CLI::App& cli, Config& config) {
 CLI::App* AddServe(CLI::App& cli, Config& config) {
   auto* serve = cli.add_subcommand("serve", "Run the HTTP server (applies pending migrations first).");
   serve->add_option("--listen", config.listen, "RIHLA_LISTEN: address:port")->capture_default_str();
+  serve->add_option("--metrics-listen", config.metrics_listen,
+                    "RIHLA_METRICS_LISTEN: address:port serving /metrics only (unset: /metrics on --listen)");
   serve->add_option("--redis-url", config.redis_url, "RIHLA_REDIS_URL: redis://host:port[/db] (default: in-process cache)");
   serve->add_option("--admin-token", config.admin_token, "RIHLA_ADMIN_TOKEN: bearer token for /v1/admin/* (unset: admin API disabled)");
   serve->add_option("--webhook-secret", config.webhook_secret, "RIHLA_WEBHOOK_SECRET: HMAC secret for Rihla-Signature (unset: webhook answers 503)");
@@ -60,6 +62,7 @@ int main(int argc, char** argv) {
   }
   CLI::App cli{"rihla: flight search, bookings and payment webhooks over HTTP/JSON.\n"
                "Configuration comes from RIHLA_* environment variables; flags override them."};
+  cli.set_version_flag("--version", std::string("rihla ") + RIHLA_VERSION + " (commit " + RIHLA_COMMIT + ")");
   cli.require_subcommand(1);
   cli.fallthrough();  // global options may follow the subcommand
   AddGlobalOptions(cli, config);

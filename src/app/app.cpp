@@ -6,6 +6,7 @@
 #include <iostream>
 #include <mutex>
 #include <thread>
+#include <tuple>
 
 #include "cache/memory_cache.hpp"
 #include "cache/redis_cache.hpp"
@@ -143,6 +144,9 @@ RequestContext JobContext(Logger& logger, const char* job) {
   return ctx;
 }
 
+// True for 127.0.0.0/8 and ::1 (ListenAddress() already maps "localhost" to 127.0.0.1).
+bool IsLoopbackHost(const std::string& host) { return host.rfind("127.", 0) == 0 || host == "::1"; }
+
 }  // namespace
 
 int Serve(const Config& config) {
@@ -150,6 +154,12 @@ int Serve(const Config& config) {
   Logger logger(config.log_level, stdout, {.dropped = metrics.Family(metric::kLogDropped).WithLabels()});
   auto url = storage::ParseDatabaseUrl(config.database_url);
   auto [host, port] = config.ListenAddress();
+  // Demo payments let any signed-in user mark a booking paid: never on a reachable address.
+  if (config.demo_payments && (config.webhook_secret.empty() || !IsLoopbackHost(host))) {
+    LogEvent(logger, LogLevel::kError, "cannot start: RIHLA_DEMO_PAYMENTS=1 needs a loopback RIHLA_LISTEN and RIHLA_WEBHOOK_SECRET",
+             {{"listen", config.listen}});
+    return 2;
+  }
   storage::Database db(url, DbOptions(config, url));
   try {
     storage::ApplyMigrations(db, logger);
@@ -176,6 +186,8 @@ int Serve(const Config& config) {
 
   http::Router router;
   handlers::Deps deps{flights, auth, bookings, payments, db, cache, metrics};
+  if (config.demo_payments) deps.demo_payments_secret = config.webhook_secret;
+  deps.metrics_elsewhere = !config.metrics_listen.empty();
   handlers::RegisterRoutes(router, deps);
 
   std::size_t io_threads = config.threads > 0 ? static_cast<std::size_t>(config.threads)
@@ -193,6 +205,7 @@ int Serve(const Config& config) {
   metrics.RegisterGauge(metric::kHashWorkersBusy, [&hashing] { return double(hashing.busy()); });
   metrics.RegisterGauge(metric::kHashWorkersQueued, [&hashing] { return double(hashing.queued()); });
   metrics.RegisterGauge(metric::kBookingExpiryLag, [&bookings] { return bookings.ExpiryLagSeconds(domain::NowMs()); });
+  metrics.RegisterGauge(metric::kCacheDegraded, [&cache] { return cache.Status() == "degraded" ? 1.0 : 0.0; });
 
   http::Pipeline pipeline(router, logger, metrics, auth, std::chrono::milliseconds(config.request_timeout_ms),
                           config.fault);
@@ -216,6 +229,31 @@ int Serve(const Config& config) {
     LogEvent(logger, LogLevel::kError, "cannot listen", {{"listen", config.listen}, {"error", e.what()}});
     return 1;
   }
+
+  // RIHLA_METRICS_LISTEN: /metrics alone on its own (internal) listener, one I/O thread; it
+  // stops with the main server (both drain on SIGTERM/SIGINT).
+  http::Router metrics_router;
+  std::unique_ptr<http::Pipeline> metrics_pipeline;
+  std::unique_ptr<http::Server> metrics_server;
+  std::uint16_t metrics_bound = 0;
+  if (deps.metrics_elsewhere) {
+    handlers::AddMetricsRoute(metrics_router, deps);
+    metrics_pipeline = std::make_unique<http::Pipeline>(metrics_router, logger, metrics, auth,
+                                                        std::chrono::milliseconds(config.request_timeout_ms));
+    http::ServerOptions metrics_options;
+    std::tie(metrics_options.host, metrics_options.port) = config.MetricsListenAddress();
+    metrics_options.io_threads = 1;
+    metrics_options.max_connections = 64;
+    metrics_server = std::make_unique<http::Server>(metrics_options, *metrics_pipeline,
+                                                    http::WorkerPools{workers, hashing}, logger);
+    try {
+      metrics_bound = metrics_server->Listen();
+    } catch (const std::exception& e) {
+      LogEvent(logger, LogLevel::kError, "cannot listen", {{"listen", config.metrics_listen}, {"error", e.what()}});
+      return 1;
+    }
+  }
+
 
   // Two jobs on their own threads, so a long cleanup never holds up expiry.
   auto sweeper = std::make_unique<PeriodicJob>(std::chrono::milliseconds(config.sweep_interval_ms), [&] {
@@ -249,7 +287,15 @@ int Serve(const Config& config) {
             {"max_connections", options.max_connections},
             {"workers", worker_threads},
             {"hash_workers", hash_threads}});
+  std::thread metrics_thread;
+  if (metrics_server) {
+    logger.Announce("metrics listening", {{"url", "http://" + config.MetricsListenAddress().first + ":" +
+                                                      std::to_string(metrics_bound) + "/metrics"},
+                                          {"port", metrics_bound}});
+    metrics_thread = std::thread([&] { metrics_server->Run(); });
+  }
   server.Run();
+  if (metrics_thread.joinable()) metrics_thread.join();
   cleanup.reset();
   sweeper.reset();
   workers.Stop();

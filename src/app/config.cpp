@@ -63,15 +63,27 @@ int ParseIntSetting(const IntSetting& s, std::string_view text, std::string_view
   return v;
 }
 
-std::pair<std::string, std::uint16_t> Config::ListenAddress() const {
-  static constexpr IntSetting kPort{"RIHLA_LISTEN", "--listen", nullptr, 0, 65535, "port"};
+namespace {
+
+std::pair<std::string, std::uint16_t> ParseListen(const std::string& listen, const char* env, const char* flag) {
+  const IntSetting kPort{env, flag, nullptr, 0, 65535, "port"};
   auto colon = listen.rfind(':');
-  if (colon == std::string::npos) throw std::invalid_argument("RIHLA_LISTEN must be address:port");
+  if (colon == std::string::npos) throw std::invalid_argument(std::string(env) + " must be address:port");
   std::string host = listen.substr(0, colon);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   if (host.empty() || host == "localhost") host = "127.0.0.1";
-  int port = ParseIntSetting(kPort, std::string_view(listen).substr(colon + 1), "RIHLA_LISTEN port");
+  int port = ParseIntSetting(kPort, std::string_view(listen).substr(colon + 1), std::string(env) + " port");
   return {host, static_cast<std::uint16_t>(port)};
+}
+
+}  // namespace
+
+std::pair<std::string, std::uint16_t> Config::ListenAddress() const {
+  return ParseListen(listen, "RIHLA_LISTEN", "--listen");
+}
+
+std::pair<std::string, std::uint16_t> Config::MetricsListenAddress() const {
+  return ParseListen(metrics_listen, "RIHLA_METRICS_LISTEN", "--metrics-listen");
 }
 
 void LoadEnvironment(Config& c) {
@@ -80,10 +92,16 @@ void LoadEnvironment(Config& c) {
     return v != nullptr && *v != '\0' ? v : nullptr;
   };
   if (auto v = get("RIHLA_LISTEN")) c.listen = v;
+  if (auto v = get("RIHLA_METRICS_LISTEN")) c.metrics_listen = v;
   if (auto v = get("RIHLA_DATABASE_URL")) c.database_url = v;
   if (auto v = get("RIHLA_REDIS_URL")) c.redis_url = v;
   if (auto v = get("RIHLA_ADMIN_TOKEN")) c.admin_token = v;
   if (auto v = get("RIHLA_WEBHOOK_SECRET")) c.webhook_secret = v;
+  if (auto v = get("RIHLA_DEMO_PAYMENTS")) {
+    std::string_view d = v;
+    if (d != "0" && d != "1") throw std::invalid_argument("RIHLA_DEMO_PAYMENTS must be 0 or 1");
+    c.demo_payments = d == "1";
+  }
   for (const auto& s : kIntSettings) {
     if (auto v = get(s.env)) c.*s.field = ParseIntSetting(s, v, s.env);
   }

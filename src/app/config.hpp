@@ -19,6 +19,8 @@ struct Config {
   std::string redis_url;     // empty: in-process cache
   std::string admin_token;   // empty: admin API disabled (secret: never logged)
   std::string webhook_secret;  // empty: webhook answers 503 (secret: never logged)
+  std::string metrics_listen;  // RIHLA_METRICS_LISTEN: serve /metrics only there (empty: main listener)
+  bool demo_payments = false;  // RIHLA_DEMO_PAYMENTS=1: the page's "pay" button; loopback only
   int booking_hold_seconds = 900;
   int idempotency_ttl_seconds = 86400;
   int idempotency_lease_seconds = 30;
@@ -41,6 +43,8 @@ struct Config {
 
   // Host and port of `listen`. Throws std::invalid_argument.
   std::pair<std::string, std::uint16_t> ListenAddress() const;
+  // Host and port of `metrics_listen` (same rules). Throws std::invalid_argument.
+  std::pair<std::string, std::uint16_t> MetricsListenAddress() const;
 };
 
 // One integer setting: its environment variable, its flag, where it lives in Config and the

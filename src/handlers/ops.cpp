@@ -24,6 +24,9 @@ void AddOpsRoutes(http::Router& router, Deps& deps) {
                 return http::JsonResponse(db_ok ? 200 : 503, boost::json::serialize(body));
               }});
 
+}
+
+void AddMetricsRoute(http::Router& router, Deps& deps) {
   router.Add({.method = "GET",
               .pattern = "/metrics",
               .handler = [&deps](RequestContext&, const http::Request&, const http::PathParams&) {

@@ -25,16 +25,23 @@ struct Deps {
   storage::Database& db;
   cache::SearchCache& cache;
   Metrics& metrics;
+  std::string demo_payments_secret;  // non-empty: RIHLA_DEMO_PAYMENTS=1 (the webhook secret)
+  bool metrics_elsewhere = false;    // RIHLA_METRICS_LISTEN set: /metrics only on that listener
 };
 
 void RegisterRoutes(http::Router& router, Deps& deps);
 
 // One function per endpoint group (handlers/<group>.cpp).
 void AddOpsRoutes(http::Router& router, Deps& deps);
+// GET /metrics: registered by RegisterRoutes unless deps.metrics_elsewhere, and by the composition
+// root on the RIHLA_METRICS_LISTEN listener's own router.
+void AddMetricsRoute(http::Router& router, Deps& deps);
 void AddFlightRoutes(http::Router& router, Deps& deps);
 void AddAdminRoutes(http::Router& router, Deps& deps);
 void AddAuthRoutes(http::Router& router, Deps& deps);
 void AddBookingRoutes(http::Router& router, Deps& deps);
 void AddWebhookRoutes(http::Router& router, Deps& deps);
+void AddDocsRoutes(http::Router& router, Deps& deps);
+void AddWebRoutes(http::Router& router, Deps& deps);
 
 }  // namespace rihla::handlers

@@ -60,5 +60,8 @@ inline constexpr GaugeDef kHashWorkersQueued{"rihla_hash_workers_queued", "Login
 inline constexpr GaugeDef kBookingExpiryLag{
     "rihla_booking_expiry_lag_seconds",
     "Age of the oldest booking whose hold ended but that is still pending (0 when none), as the expiry sweep last saw it."};
+// 1 while SearchCache::Status() is "degraded" (what /readyz shows as checks.cache).
+inline constexpr GaugeDef kCacheDegraded{
+    "rihla_cache_degraded", "1 while the search cache is unreachable and searches are answered from the database."};
 
 }  // namespace rihla::metric
