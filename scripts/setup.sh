@@ -11,7 +11,13 @@ packages=(build-essential cmake pkg-config git
   libsoci-dev libsqlite3-dev libpq-dev libmariadb-dev libhiredis-dev
   libssl-dev libsodium-dev libcli11-dev libgtest-dev sqlite3 curl)
 case "${1:-}" in
-  --test) packages+=(postgresql mariadb-server redis-server nginx-light wrk shellcheck) ;;
+  --test)
+    packages+=(postgresql mariadb-server redis-server nginx-light wrk shellcheck
+      clang-14 libclang-rt-14-dev prometheus jq chromium)
+    # The contract and page tests run the pinned npm tools (tools/): Node from the machine, or Debian's.
+    command -v node >/dev/null || packages+=(nodejs)
+    command -v npm >/dev/null || packages+=(npm)
+    ;;
   --bench)
     packages+=(mariadb-server redis-server nginx-light wrk)
     # Node and Python may come from elsewhere on the machine: install Debian's only if absent.

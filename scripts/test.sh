@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Installs what is missing, runs shellcheck over the shell scripts (scripts/lint.sh), builds with
-# AddressSanitizer + UndefinedBehaviorSanitizer (and the test-only fault points), starts
-# PostgreSQL, MariaDB and Redis on loopback in a temporary directory, runs every test with
-# ctest, and stops the servers again. Arguments go to ctest, e.g. -R 'sqlite\.'.
+# AddressSanitizer + UndefinedBehaviorSanitizer (and the test-only fault points), fuzzes every
+# network parser for a bounded time (scripts/fuzz.sh), runs the unit and concurrency tests under
+# ThreadSanitizer (scripts/tsan.sh), builds, installs and removes the Debian package
+# (scripts/package-test.sh), then starts PostgreSQL, MariaDB and Redis on loopback in a
+# temporary directory, runs every test with ctest, and stops the servers again.
+# Arguments go to ctest, e.g. -R 'sqlite\.'; RIHLA_TEST_QUICK=1 skips fuzzing, TSan and the package.
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 cd "$RIHLA_ROOT"
@@ -12,6 +15,11 @@ scripts/setup.sh --test
 scripts/lint.sh
 cmake -S . -B build/test -DCMAKE_BUILD_TYPE=Debug -DRIHLA_SANITIZE=ON -DRIHLA_FAULT_POINTS=ON >/dev/null
 cmake --build build/test -j"$(nproc)"
+if [[ ${RIHLA_TEST_QUICK:-0} != 1 ]]; then
+  scripts/fuzz.sh
+  scripts/tsan.sh
+  scripts/package-test.sh
+fi
 
 state=$(mktemp -d /tmp/rihla-test.XXXXXX)
 cleanup() { "$root/scripts/services.sh" stop "$state" >/dev/null 2>&1 || true; rm -rf "$state"; }
