@@ -14,7 +14,33 @@ std::vector<domain::Airport> FlightService::Airports(RequestContext& ctx) {
   return out;
 }
 
+bool FlightService::IsKnownAirport(const std::string& code) {
+  {
+    std::shared_lock lock(airports_mu_);
+    if (airports_.contains(code)) return true;
+  }
+  std::unique_lock lock(airports_mu_);
+  auto now = std::chrono::steady_clock::now();
+  if (airports_loaded_ != std::chrono::steady_clock::time_point{} && now - airports_loaded_ < kAirportsReload) {
+    return airports_.contains(code);
+  }
+  std::vector<domain::Airport> listed;
+  db_.Read([&](storage::Tx& tx) { listed = storage::ListAirports(tx); });
+  airports_.clear();
+  for (const auto& a : listed) airports_.insert(a.code);
+  airports_loaded_ = now;
+  return airports_.contains(code);
+}
+
+void FlightService::RequireKnownAirports(const domain::SearchQuery& q) {
+  std::vector<FieldError> errors;
+  if (!IsKnownAirport(q.from)) errors.push_back({"from", "unknown airport (see GET /v1/airports)"});
+  if (!IsKnownAirport(q.to)) errors.push_back({"to", "unknown airport (see GET /v1/airports)"});
+  if (!errors.empty()) throw ApiError(ErrorCode::kInvalidRequest, "unknown airport", std::move(errors));
+}
+
 cache::Lookup FlightService::Search(RequestContext& ctx, const domain::SearchQuery& q) {
+  RequireKnownAirports(q);
   const domain::CacheScope scope = domain::CacheScope::ForQuery(q);
   return cache_.GetOrLoad(scope, q.Canonical(), [&] {
     std::vector<domain::Flight> flights;

@@ -3,8 +3,11 @@
 // Writes invalidate their cache scope's entries after commit and before returning, so once the
 // caller has answered, no search shows data from before the write.
 // Blocking: call on worker threads (PeekSearch excepted, see below).
+#include <chrono>
 #include <optional>
+#include <shared_mutex>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "cache/search_cache.hpp"
@@ -45,10 +48,22 @@ class FlightService {
   void ScopeChangedInBackground(RequestContext& ctx, const domain::CacheScope& scope);
 
  private:
+  // Throws ApiError(kInvalidRequest) naming `from`/`to` when GET /v1/airports does not list it,
+  // before any cache state is made: junk airport pairs cannot grow the cache.
+  void RequireKnownAirports(const domain::SearchQuery& query);
+  // Whether `code` is a listed airport. Answers from a set read from the database, re-read at
+  // most every kAirportsReload when asked about an unknown code (airports change only by seed).
+  bool IsKnownAirport(const std::string& code);
+
+  static constexpr std::chrono::seconds kAirportsReload{10};
+
   storage::Database& db_;
   cache::SearchCache& cache_;
   const Counter db_queries_;
   FaultPoint fault_;
+  std::shared_mutex airports_mu_;
+  std::unordered_set<std::string> airports_;                  // guarded by airports_mu_
+  std::chrono::steady_clock::time_point airports_loaded_{};   // guarded by airports_mu_; epoch: never
 };
 
 }  // namespace rihla::services

@@ -79,6 +79,33 @@ TEST_F(FlightsTest, SearchValidatesEveryParameter) {
   }
 }
 
+// An airport pair GET /v1/airports does not list is a 400 naming the field, and it makes no
+// cache state: neither a miss (which would store an entry and a generation) nor a query.
+TEST_F(FlightsTest, UnknownAirportsAre400AndCreateNoCacheState) {
+  std::string d = FutureDate();
+  long long misses = MetricValue(client_, "rihla_search_db_queries_total");
+  auto metrics_before = client_.Get("/metrics").body;
+  for (const auto& [query, field] : std::vector<std::pair<std::string, std::string>>{
+           {"from=ZZZ&to=JED&date=" + d, "from"}, {"from=RUH&to=QQX&date=" + d, "to"}}) {
+    auto r = client_.Get("/v1/flights/search?" + query);
+    ASSERT_EQ(r.status, 400) << query << ": " << r.body;
+    EXPECT_EQ(r.Json().at("type"), "/problems/invalid-request");
+    EXPECT_EQ(Str(r.Json().at("errors").as_array().at(0).at("field")), field) << query;
+  }
+  for (int i = 0; i < 50; ++i) {
+    std::string junk = std::string(1, char('A' + i % 26)) + char('A' + i / 26) + "Z";
+    EXPECT_EQ(client_.Get("/v1/flights/search?from=" + junk + "&to=JED&date=" + d).status, 400) << junk;
+  }
+  EXPECT_EQ(MetricValue(client_, "rihla_search_db_queries_total"), misses);
+  auto count = [](const std::string& text, const std::string& series) {
+    auto at = text.find(series + " ");
+    return at == std::string::npos ? std::string("absent") : text.substr(at, text.find('\n', at) - at);
+  };
+  auto metrics_after = client_.Get("/metrics").body;
+  EXPECT_EQ(count(metrics_after, "rihla_cache_requests_total{result=\"miss\"}"),
+            count(metrics_before, "rihla_cache_requests_total{result=\"miss\"}"));
+}
+
 TEST_F(FlightsTest, SearchFiltersBySeatsForPassengers) {
   auto flight = CreateFlight(client_, "AMM", "CAI", 3, "250.00", 4);
   std::string q = "/v1/flights/search?from=AMM&to=CAI&date=" + FutureDate(4);
