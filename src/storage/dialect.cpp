@@ -124,10 +124,17 @@ void OpenMysql(soci::session& session, const std::string& connect_string, const 
   session << kMysqlStrictMode;
 }
 
-// GET_LOCK waits at most 60 s; like before the traits table, a timed-out wait (0) is not an error.
+// GET_LOCK waits at most 60 s. It answers 1 when it got the lock, 0 when the wait timed out
+// (another migrate still runs) and NULL on an error: migrating without the lock could apply a
+// migration twice, so anything but 1 refuses.
 void LockMysqlMigrations(soci::session& session) {
   int got = 0;
-  session << kMysqlMigrationLock, soci::into(got);
+  soci::indicator ind = soci::i_ok;
+  session << kMysqlMigrationLock, soci::into(got, ind);
+  if (ind != soci::i_ok || got != 1) {
+    throw std::runtime_error("could not take the migration lock (GET_LOCK 'rihla_migrate' timed out after 60 s "
+                             "or failed): another migrate may be running; refusing to migrate");
+  }
 }
 void UnlockMysqlMigrations(soci::session& session) {
   int released = 0;
