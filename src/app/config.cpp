@@ -1,9 +1,10 @@
 #include "app/config.hpp"
 
 #include <array>
-#include <charconv>
 #include <cstdlib>
 #include <stdexcept>
+
+#include "domain/parse_int.hpp"
 
 namespace rihla::app {
 namespace {
@@ -54,13 +55,12 @@ const IntSetting& IntSettingByFlag(std::string_view flag) {
 }
 
 int ParseIntSetting(const IntSetting& s, std::string_view text, std::string_view name) {
-  int v = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || v < s.min || v > s.max) {
+  auto v = domain::ParseInteger<int>(text, s.min, s.max);
+  if (!v) {
     throw std::invalid_argument(std::string(name) + " must be an integer from " + std::to_string(s.min) + " to " +
                                 std::to_string(s.max));
   }
-  return v;
+  return *v;
 }
 
 namespace {

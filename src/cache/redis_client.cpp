@@ -3,10 +3,11 @@
 #include <sys/time.h>
 
 #include <cctype>
-#include <charconv>
 #include <stdexcept>
 #include <string_view>
 #include <utility>
+
+#include "domain/parse_int.hpp"
 
 namespace rihla::cache {
 
@@ -22,11 +23,9 @@ timeval ToTimeval(milliseconds ms) {
 }
 
 bool ParseInt(std::string_view text, int min, int max, int& out) {
-  if (text.empty()) return false;
-  int value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max) return false;
-  out = value;
+  auto value = domain::ParseInteger<int>(text, min, max);
+  if (!value) return false;
+  out = *value;
   return true;
 }
 

@@ -1,9 +1,8 @@
 #include "domain/booking_rules.hpp"
 
-#include <charconv>
-
 #include "domain/errors.hpp"
 #include "domain/json_input.hpp"
+#include "domain/parse_int.hpp"
 #include "security/crypto.hpp"
 
 namespace rihla::domain {
@@ -58,14 +57,13 @@ std::pair<std::int64_t, std::string> ParseCursor(std::string_view cursor) {
   if (cursor.empty() || cursor.size() > 200 || !Base64UrlDecode(cursor, raw)) throw bad();
   auto colon = raw.find(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 >= raw.size()) throw bad();
-  std::int64_t created = 0;
-  auto [ptr, ec] = std::from_chars(raw.data(), raw.data() + colon, created);
-  if (ec != std::errc() || ptr != raw.data() + colon || created < 0) throw bad();
+  auto created = ParseInteger<std::int64_t>(std::string_view(raw).substr(0, colon), 0);
+  if (!created) throw bad();
   std::string id = raw.substr(colon + 1);
   for (char c : id) {
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) throw bad();
   }
-  return {created, id};
+  return {*created, id};
 }
 
 }  // namespace rihla::domain

@@ -2,9 +2,8 @@
 
 #include <boost/url/parse_query.hpp>
 
-#include <charconv>
-
 #include "domain/errors.hpp"
+#include "domain/parse_int.hpp"
 #include "domain/time.hpp"
 
 namespace rihla::domain {
@@ -82,12 +81,10 @@ SearchQuery ParseSearchQuery(std::string_view raw_query) {
     errors.push_back({"date", "must be a valid date YYYY-MM-DD"});
   }
   if (passengers) {
-    int n = 0;
-    auto [ptr, ec] = std::from_chars(passengers->data(), passengers->data() + passengers->size(), n);
-    if (ec != std::errc() || ptr != passengers->data() + passengers->size() || n < 1 || n > 9) {
-      errors.push_back({"passengers", "must be an integer from 1 to 9"});
+    if (auto n = ParseInteger<int>(*passengers, 1, 9)) {
+      q.passengers = *n;
     } else {
-      q.passengers = n;
+      errors.push_back({"passengers", "must be an integer from 1 to 9"});
     }
   }
   if (cabin) {

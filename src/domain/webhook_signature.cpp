@@ -1,9 +1,9 @@
 #include "domain/webhook_signature.hpp"
 
-#include <charconv>
 #include <string>
 #include <vector>
 
+#include "domain/parse_int.hpp"
 #include "security/crypto.hpp"
 
 namespace rihla::domain {
@@ -29,10 +29,9 @@ bool VerifyWebhookSignature(std::string_view header, std::string_view body, std:
     pos = end + 1;
   }
   if (timestamp.empty() || candidates.empty() || timestamp.size() > 12) return false;
-  std::int64_t t = 0;
-  auto [ptr, ec] = std::from_chars(timestamp.data(), timestamp.data() + timestamp.size(), t);
-  if (ec != std::errc() || ptr != timestamp.data() + timestamp.size()) return false;
-  std::int64_t skew = now_seconds - t;
+  auto t = ParseInteger<std::int64_t>(timestamp);
+  if (!t) return false;
+  std::int64_t skew = now_seconds - *t;
   if (skew > tolerance_seconds || skew < -tolerance_seconds) return false;
   std::string signed_payload;
   signed_payload.reserve(timestamp.size() + 1 + body.size());

@@ -1,11 +1,10 @@
 // POST /v1/bookings, GET /v1/bookings, GET /v1/bookings/{id}, POST /v1/bookings/{id}/cancel.
 #include <boost/json.hpp>
 
-#include <charconv>
-
 #include "domain/booking_rules.hpp"
 #include "domain/errors.hpp"
 #include "domain/json_input.hpp"
+#include "domain/parse_int.hpp"
 #include "domain/render.hpp"
 #include "domain/search.hpp"
 #include "handlers/idempotent_response.hpp"
@@ -24,12 +23,9 @@ ListParams ParseListParams(std::string_view raw) {
   ListParams p;
   for (auto& [key, value] : domain::ParseQueryString(raw)) {
     if (key == "limit") {
-      int n = 0;
-      auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-      if (ec != std::errc() || ptr != value.data() + value.size() || n < 1 || n > 100) {
-        throw ApiError(ErrorCode::kInvalidRequest, "invalid limit", {{"limit", "must be an integer from 1 to 100"}});
-      }
-      p.limit = n;
+      auto n = domain::ParseInteger<int>(value, 1, 100);
+      if (!n) throw ApiError(ErrorCode::kInvalidRequest, "invalid limit", {{"limit", "must be an integer from 1 to 100"}});
+      p.limit = *n;
     } else if (key == "cursor") {
       p.cursor = value;
     }
