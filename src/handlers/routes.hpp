@@ -1,6 +1,7 @@
 #pragma once
-// The one place that registers every route. Handlers are thin: parse the request, call a
-// service or pure domain function, render. They run on worker threads unless marked inline.
+// The one place that registers every route (RegisterRoutes, in routes.cpp, calls one function
+// per endpoint group). Handlers are thin: parse the request, call a service or pure domain
+// function, render. They run on the worker pool their route names unless marked inline.
 #include <string>
 
 #include "cache/search_cache.hpp"

@@ -29,8 +29,10 @@ enum class Auth { kNone, kUser, kAdmin, kWebhook };
 // (503) instead of starving the searches, bookings and webhooks on the database pool.
 enum class Work { kDatabase, kPasswordHashing };
 
-// A handler runs on a worker thread and may block on the database. It returns the response or
-// throws ApiError / StorageUnavailable, which the pipeline renders as problem+json.
+// A handler runs on a worker thread of its route's pool (Route::work) and may block on the
+// database, or on the I/O thread when the route is runs_inline (then it must not block). It
+// returns the response or throws ApiError / StorageUnavailable, which the pipeline renders as
+// problem+json.
 using Handler = std::function<Response(RequestContext&, const Request&, const PathParams&)>;
 // An optional fast path that runs on the I/O thread and must never block (e.g. an in-process
 // cache hit). Returns true and fills `out` when it answered; false sends the request on to Handler.

@@ -1,5 +1,5 @@
 #pragma once
-// Correlation ids and W3C Trace Context parsing. Pure functions.
+// Correlation ids and W3C Trace Context parsing. Pure functions, except NewUuidV4 (random).
 #include <optional>
 #include <string>
 #include <string_view>

@@ -1,7 +1,8 @@
 #pragma once
 // Test-only fault points. They act only in builds with RIHLA_FAULT_POINTS (scripts/test.sh);
-// in release builds RIHLA_FAULT is rejected at start-up and Trigger() does nothing.
-// Selected per process with RIHLA_FAULT and passed to components through their options.
+// in release builds RIHLA_FAULT is rejected at start-up, TriggerFault() does nothing and
+// FaultActive() is false. Selected per process with RIHLA_FAULT (app/config.cpp) and handed to
+// the components that act on it through their constructors or options.
 #include <chrono>
 #include <csignal>
 #include <thread>

@@ -1,7 +1,8 @@
 #pragma once
-// Per-request state, passed explicitly from the listener through handlers into storage calls.
-// Never stored in thread-local or global storage: a request's coroutine may resume on another thread,
-// and a worker thread serves many requests.
+// Per-request state, created by the pipeline for each request (and by each background job run)
+// and passed explicitly to handlers and services, which log through it. Never stored in
+// thread-local or global storage: a request's coroutine may resume on another thread, and a
+// worker thread serves many requests.
 #include <boost/json/object.hpp>
 
 #include <chrono>
