@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "domain/cache_scope.hpp"
 #include "domain/search.hpp"
 #include "domain/time.hpp"
 #include "fuzz_check.hpp"
@@ -48,7 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(day && *day == q.day_start_ms && q.day_start_ms % domain::kDayMs == 0);
   FUZZ_CHECK(q.passengers >= 1 && q.passengers <= 9);
   FUZZ_CHECK(domain::IsCabin(q.cabin));
-  FUZZ_CHECK(q.Route() == q.from + "-" + q.to);
+  FUZZ_CHECK(domain::CacheScope::ForQuery(q).Key() == q.from + "-" + q.to);
   std::string explicit_query = "from=" + q.from + "&to=" + q.to + "&date=" + q.date +
                                "&passengers=" + std::to_string(q.passengers) + "&cabin=" + q.cabin;
   FUZZ_CHECK(domain::ParseSearchQuery(explicit_query).Canonical() == q.Canonical());
