@@ -15,18 +15,11 @@
 namespace rihla::handlers {
 namespace {
 
-http::Response Static(std::string content_type, std::string_view body) {
-  http::Response r;
-  r.content_type = std::move(content_type);
-  r.body = std::string(body);
-  return r;
-}
-
 void AddStatic(http::Router& router, std::string pattern, std::string content_type, std::string_view (*body)()) {
   router.Add({.method = "GET",
               .pattern = std::move(pattern),
               .handler = [content_type, body](RequestContext&, const http::Request&, const http::PathParams&) {
-                return Static(content_type, body());
+                return http::StaticResponse(content_type, body());
               },
               .runs_inline = true});
 }

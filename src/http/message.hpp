@@ -54,4 +54,12 @@ inline Response JsonResponse(int status, std::string body) {
   return r;
 }
 
+// A 200 response with a body of any media type (static pages, scripts, documents).
+inline Response StaticResponse(std::string content_type, std::string_view body) {
+  Response r;
+  r.content_type = std::move(content_type);
+  r.body = std::string(body);
+  return r;
+}
+
 }  // namespace rihla::http
