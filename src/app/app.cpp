@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <tuple>
 
@@ -147,6 +148,135 @@ RequestContext JobContext(Logger& logger, const char* job) {
 // True for 127.0.0.0/8 and ::1 (ListenAddress() already maps "localhost" to 127.0.0.1).
 bool IsLoopbackHost(const std::string& host) { return host.rfind("127.", 0) == 0 || host == "::1"; }
 
+
+// Thread counts of one `serve` process.
+struct ThreadCounts {
+  std::size_t io = 1;       // I/O threads (RIHLA_THREADS, default: cores)
+  std::size_t workers = 1;  // database workers (RIHLA_WORKERS, default: pool size)
+  std::size_t hashing = 1;  // password hashing (RIHLA_HASH_WORKERS, default: half the cores)
+};
+
+ThreadCounts CountThreads(const Config& config, const storage::Database& db) {
+  ThreadCounts t;
+  t.io = config.threads > 0 ? static_cast<std::size_t>(config.threads)
+                            : std::max(1u, std::thread::hardware_concurrency());
+  t.workers = config.workers > 0 ? static_cast<std::size_t>(config.workers) : db.pool_size();
+  // Half the cores at most: a storm of argon2 hashes must leave CPU for everything else.
+  t.hashing = config.hash_workers > 0 ? static_cast<std::size_t>(config.hash_workers)
+                                      : std::max<std::size_t>(1, t.io / 2);
+  return t;
+}
+
+// The gauges read when /metrics is rendered; the referenced components outlive the registry's use.
+void RegisterGauges(Metrics& metrics, const storage::Database& db, const http::WorkerPool& workers,
+                    const http::WorkerPool& hashing, const services::BookingService& bookings,
+                    cache::SearchCache& cache) {
+  metrics.RegisterGauge(metric::kDbPoolInUse, [&db] { return double(db.in_use()); });
+  metrics.RegisterGauge(metric::kDbPoolSize, [&db] { return double(db.pool_size()); });
+  metrics.RegisterGauge(metric::kWorkersBusy, [&workers] { return double(workers.busy()); });
+  metrics.RegisterGauge(metric::kWorkersQueued, [&workers] { return double(workers.queued()); });
+  metrics.RegisterGauge(metric::kHashWorkersBusy, [&hashing] { return double(hashing.busy()); });
+  metrics.RegisterGauge(metric::kHashWorkersQueued, [&hashing] { return double(hashing.queued()); });
+  metrics.RegisterGauge(metric::kBookingExpiryLag, [&bookings] { return bookings.ExpiryLagSeconds(domain::NowMs()); });
+  metrics.RegisterGauge(metric::kCacheDegraded, [&cache] { return cache.Status() == "degraded" ? 1.0 : 0.0; });
+}
+
+// Options of the main listener. Raises the open-file limit and caps connections below it,
+// leaving descriptors for the database and Redis (logged when that lowers the cap).
+http::ServerOptions MainListenerOptions(const Config& config, const ThreadCounts& threads,
+                                        const storage::Database& db, Logger& logger, std::uint64_t& fd_limit) {
+  http::ServerOptions options;
+  std::tie(options.host, options.port) = config.ListenAddress();
+  options.io_threads = threads.io;
+  options.read_timeout = std::chrono::milliseconds(config.read_timeout_ms);
+  fd_limit = RaiseOpenFileLimit();
+  options.max_connections = ConnectionCap(static_cast<std::size_t>(config.max_connections), fd_limit,
+                                          ReservedDescriptors(db.pool_size(), threads.workers));
+  if (options.max_connections < static_cast<std::size_t>(config.max_connections)) {
+    LogEvent(logger, LogLevel::kWarn, "open file limit lowers the connection cap",
+             {{"open_file_limit", fd_limit}, {"max_connections", options.max_connections}});
+  }
+  return options;
+}
+
+// RIHLA_METRICS_LISTEN: /metrics alone on its own (internal) listener with one I/O thread. It
+// stops with the main server (both drain on SIGTERM/SIGINT).
+class MetricsListener {
+ public:
+  MetricsListener(const Config& config, handlers::Deps& deps, Logger& logger, Metrics& metrics,
+                  domain::CredentialResolver& auth, http::WorkerPools pools)
+      : config_(config), logger_(logger) {
+    handlers::AddMetricsRoute(router_, deps);
+    pipeline_ = std::make_unique<http::Pipeline>(router_, logger, metrics, auth,
+                                                 std::chrono::milliseconds(config.request_timeout_ms));
+    http::ServerOptions options;
+    std::tie(options.host, options.port) = config.MetricsListenAddress();
+    options.io_threads = 1;
+    options.max_connections = 64;
+    server_ = std::make_unique<http::Server>(options, *pipeline_, pools, logger);
+  }
+  ~MetricsListener() {
+    if (thread_.joinable()) thread_.join();
+  }
+  // Binds; false (logged) when it cannot.
+  bool Listen() {
+    try {
+      port_ = server_->Listen();
+      return true;
+    } catch (const std::exception& e) {
+      LogEvent(logger_, LogLevel::kError, "cannot listen", {{"listen", config_.metrics_listen}, {"error", e.what()}});
+      return false;
+    }
+  }
+  // Serves on its own thread until the process is signalled.
+  void Start() {
+    logger_.Announce("metrics listening", {{"url", "http://" + config_.MetricsListenAddress().first + ":" +
+                                                       std::to_string(port_) + "/metrics"},
+                                           {"port", port_}});
+    thread_ = std::thread([this] { server_->Run(); });
+  }
+
+ private:
+  const Config& config_;
+  Logger& logger_;
+  http::Router router_;
+  std::unique_ptr<http::Pipeline> pipeline_;
+  std::unique_ptr<http::Server> server_;
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+};
+
+// The two background jobs, each on its own thread so a long cleanup never holds up expiry.
+// Destroying it stops both (after their current run).
+struct BackgroundJobs {
+  BackgroundJobs(const Config& config, Logger& logger, storage::Database& db, idempotency::Executor& idem,
+                 services::BookingService& bookings)
+      : sweeper(std::chrono::milliseconds(config.sweep_interval_ms),
+                [&logger, &bookings] {
+                  auto ctx = JobContext(logger, "sweeper");
+                  try {
+                    bookings.ExpireDue(ctx, domain::NowMs());
+                  } catch (const std::exception& e) {
+                    ctx.Log(LogLevel::kWarn, "booking expiry sweep failed", {{"error", e.what()}});
+                  }
+                }),
+        cleanup(kCleanupInterval, [&logger, &db, &idem] {
+          auto ctx = JobContext(logger, "cleanup");
+          try {
+            auto removed = RemoveExpiredRows(db, idem, domain::NowMs());
+            if (removed.idempotency_records > 0 || removed.login_failures > 0) {
+              ctx.Log(LogLevel::kInfo, "expired rows removed",
+                      {{"idempotency_records", removed.idempotency_records},
+                       {"login_failures", removed.login_failures}});
+            }
+          } catch (const std::exception& e) {
+            ctx.Log(LogLevel::kWarn, "cleanup failed", {{"error", e.what()}});
+          }
+        }) {}
+  PeriodicJob sweeper;
+  PeriodicJob cleanup;
+};
+
 }  // namespace
 
 int Serve(const Config& config) {
@@ -167,7 +297,6 @@ int Serve(const Config& config) {
     LogEvent(logger, LogLevel::kError, "cannot start: migrations", {{"error", e.what()}, {"database", url.redacted}});
     return 1;
   }
-
   std::unique_ptr<cache::SearchCache> cache_owner;
   try {
     cache_owner = MakeCache(config, metrics, logger, db);
@@ -176,6 +305,8 @@ int Serve(const Config& config) {
     return 1;
   }
   cache::SearchCache& cache = *cache_owner;
+
+  // Services, over storage and the cache.
   idempotency::Executor idem(db, IdemOptions(config), metrics, handlers::RenderProblem);
   services::FlightService flights(db, cache, metrics, config.fault);
   services::AuthService auth(db, config.admin_token,
@@ -184,43 +315,20 @@ int Serve(const Config& config) {
                                    config.fault);
   services::PaymentService payments(idem, config.webhook_secret);
 
+  // Routes, pools, the pipeline and the listeners.
   http::Router router;
   handlers::Deps deps{flights, auth, bookings, payments, db, cache, metrics};
   if (config.demo_payments) deps.demo_payments_secret = config.webhook_secret;
   deps.metrics_elsewhere = !config.metrics_listen.empty();
   handlers::RegisterRoutes(router, deps);
-
-  std::size_t io_threads = config.threads > 0 ? static_cast<std::size_t>(config.threads)
-                                              : std::max(1u, std::thread::hardware_concurrency());
-  std::size_t worker_threads = config.workers > 0 ? static_cast<std::size_t>(config.workers) : db.pool_size();
-  http::WorkerPool workers(worker_threads, static_cast<std::size_t>(config.max_queue));
-  // Half the cores at most: a storm of argon2 hashes must leave CPU for everything else.
-  std::size_t hash_threads = config.hash_workers > 0 ? static_cast<std::size_t>(config.hash_workers)
-                                                     : std::max<std::size_t>(1, io_threads / 2);
-  http::WorkerPool hashing(hash_threads, static_cast<std::size_t>(config.hash_queue));
-  metrics.RegisterGauge(metric::kDbPoolInUse, [&db] { return double(db.in_use()); });
-  metrics.RegisterGauge(metric::kDbPoolSize, [&db] { return double(db.pool_size()); });
-  metrics.RegisterGauge(metric::kWorkersBusy, [&workers] { return double(workers.busy()); });
-  metrics.RegisterGauge(metric::kWorkersQueued, [&workers] { return double(workers.queued()); });
-  metrics.RegisterGauge(metric::kHashWorkersBusy, [&hashing] { return double(hashing.busy()); });
-  metrics.RegisterGauge(metric::kHashWorkersQueued, [&hashing] { return double(hashing.queued()); });
-  metrics.RegisterGauge(metric::kBookingExpiryLag, [&bookings] { return bookings.ExpiryLagSeconds(domain::NowMs()); });
-  metrics.RegisterGauge(metric::kCacheDegraded, [&cache] { return cache.Status() == "degraded" ? 1.0 : 0.0; });
-
+  const ThreadCounts threads = CountThreads(config, db);
+  http::WorkerPool workers(threads.workers, static_cast<std::size_t>(config.max_queue));
+  http::WorkerPool hashing(threads.hashing, static_cast<std::size_t>(config.hash_queue));
+  RegisterGauges(metrics, db, workers, hashing, bookings, cache);
   http::Pipeline pipeline(router, logger, metrics, auth, std::chrono::milliseconds(config.request_timeout_ms),
                           config.fault);
-  http::ServerOptions options;
-  options.host = host;
-  options.port = port;
-  options.io_threads = io_threads;
-  options.read_timeout = std::chrono::milliseconds(config.read_timeout_ms);
-  std::uint64_t fd_limit = RaiseOpenFileLimit();
-  options.max_connections = ConnectionCap(static_cast<std::size_t>(config.max_connections), fd_limit,
-                                          ReservedDescriptors(db.pool_size(), worker_threads));
-  if (options.max_connections < static_cast<std::size_t>(config.max_connections)) {
-    LogEvent(logger, LogLevel::kWarn, "open file limit lowers the connection cap",
-             {{"open_file_limit", fd_limit}, {"max_connections", options.max_connections}});
-  }
+  std::uint64_t fd_limit = 0;
+  http::ServerOptions options = MainListenerOptions(config, threads, db, logger, fd_limit);
   http::Server server(options, pipeline, http::WorkerPools{workers, hashing}, logger);
   std::uint16_t bound = 0;
   try {
@@ -229,75 +337,28 @@ int Serve(const Config& config) {
     LogEvent(logger, LogLevel::kError, "cannot listen", {{"listen", config.listen}, {"error", e.what()}});
     return 1;
   }
-
-  // RIHLA_METRICS_LISTEN: /metrics alone on its own (internal) listener, one I/O thread; it
-  // stops with the main server (both drain on SIGTERM/SIGINT).
-  http::Router metrics_router;
-  std::unique_ptr<http::Pipeline> metrics_pipeline;
-  std::unique_ptr<http::Server> metrics_server;
-  std::uint16_t metrics_bound = 0;
+  std::optional<MetricsListener> metrics_listener;
   if (deps.metrics_elsewhere) {
-    handlers::AddMetricsRoute(metrics_router, deps);
-    metrics_pipeline = std::make_unique<http::Pipeline>(metrics_router, logger, metrics, auth,
-                                                        std::chrono::milliseconds(config.request_timeout_ms));
-    http::ServerOptions metrics_options;
-    std::tie(metrics_options.host, metrics_options.port) = config.MetricsListenAddress();
-    metrics_options.io_threads = 1;
-    metrics_options.max_connections = 64;
-    metrics_server = std::make_unique<http::Server>(metrics_options, *metrics_pipeline,
-                                                    http::WorkerPools{workers, hashing}, logger);
-    try {
-      metrics_bound = metrics_server->Listen();
-    } catch (const std::exception& e) {
-      LogEvent(logger, LogLevel::kError, "cannot listen", {{"listen", config.metrics_listen}, {"error", e.what()}});
-      return 1;
-    }
+    metrics_listener.emplace(config, deps, logger, metrics, auth, http::WorkerPools{workers, hashing});
+    if (!metrics_listener->Listen()) return 1;
   }
 
-
-  // Two jobs on their own threads, so a long cleanup never holds up expiry.
-  auto sweeper = std::make_unique<PeriodicJob>(std::chrono::milliseconds(config.sweep_interval_ms), [&] {
-    auto ctx = JobContext(logger, "sweeper");
-    try {
-      bookings.ExpireDue(ctx, domain::NowMs());
-    } catch (const std::exception& e) {
-      ctx.Log(LogLevel::kWarn, "booking expiry sweep failed", {{"error", e.what()}});
-    }
-  });
-  auto cleanup = std::make_unique<PeriodicJob>(kCleanupInterval, [&] {
-    auto ctx = JobContext(logger, "cleanup");
-    try {
-      auto removed = RemoveExpiredRows(db, idem, domain::NowMs());
-      if (removed.idempotency_records > 0 || removed.login_failures > 0) {
-        ctx.Log(LogLevel::kInfo, "expired rows removed",
-                {{"idempotency_records", removed.idempotency_records}, {"login_failures", removed.login_failures}});
-      }
-    } catch (const std::exception& e) {
-      ctx.Log(LogLevel::kWarn, "cleanup failed", {{"error", e.what()}});
-    }
-  });
-
+  // Run until signalled, then stop in reverse order of dependence.
+  auto jobs = std::make_unique<BackgroundJobs>(config, logger, db, idem, bookings);
   logger.Announce("listening",
            {{"url", "http://" + host + ":" + std::to_string(bound)},
             {"port", bound},
             {"database", url.redacted},
             {"cache", config.redis_url.empty() ? "in-process" : "redis"},
-            {"io_threads", io_threads},
+            {"io_threads", threads.io},
             {"open_file_limit", fd_limit},
             {"max_connections", options.max_connections},
-            {"workers", worker_threads},
-            {"hash_workers", hash_threads}});
-  std::thread metrics_thread;
-  if (metrics_server) {
-    logger.Announce("metrics listening", {{"url", "http://" + config.MetricsListenAddress().first + ":" +
-                                                      std::to_string(metrics_bound) + "/metrics"},
-                                          {"port", metrics_bound}});
-    metrics_thread = std::thread([&] { metrics_server->Run(); });
-  }
+            {"workers", threads.workers},
+            {"hash_workers", threads.hashing}});
+  if (metrics_listener) metrics_listener->Start();
   server.Run();
-  if (metrics_thread.joinable()) metrics_thread.join();
-  cleanup.reset();
-  sweeper.reset();
+  metrics_listener.reset();
+  jobs.reset();
   workers.Stop();
   hashing.Stop();
   LogEvent(logger, LogLevel::kInfo, "stopped");
