@@ -8,13 +8,15 @@
 // Needs RIHLA_BINARY, tools/node_modules (tools/install.sh) and chromium (or CHROMIUM_PATH).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { launchBrowser, startRihla } from './harness.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const puppeteer = createRequire(join(root, 'tools', 'package.json'))('puppeteer-core');
@@ -48,24 +50,8 @@ before(async () => {
   };
   const seeded = spawnSync(rihlaBin, ['seed', '--days', '3'], { env, encoding: 'utf8' });
   assert.equal(seeded.status, 0, `rihla seed failed: ${seeded.stderr}`);
-  server = spawn(rihlaBin, ['serve', '--listen', '127.0.0.1:0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const port = await new Promise((resolvePort, reject) => {
-    const onData = (d) => {
-      output += d;
-      const m = output.match(/"msg":"listening".*?"port":(\d+)/);
-      if (m) resolvePort(Number(m[1]));
-    };
-    server.stdout.on('data', onData);
-    server.stderr.on('data', onData);
-    server.on('exit', (code) => reject(new Error(`rihla exited (${code}):\n${output}`)));
-  });
-  base = `http://127.0.0.1:${port}`;
-  browser = await puppeteer.launch({
-    executablePath: chromium,
-    headless: true,
-    args: ['--no-sandbox', '--disable-dev-shm-usage', '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'],
-  });
+  ({ server, base } = await startRihla(rihlaBin, env));
+  browser = await launchBrowser(puppeteer, chromium);
 });
 
 after(async () => {

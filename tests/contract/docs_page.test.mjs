@@ -7,12 +7,13 @@
 // Needs RIHLA_BINARY, tools/node_modules (tools/install.sh) and chromium (or CHROMIUM_PATH).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { launchBrowser, startRihla } from './harness.mjs';
 
 // puppeteer-core is installed under tools/, not next to this file.
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -29,25 +30,8 @@ let workDir;
 before(async () => {
   assert.ok(rihlaBin, 'RIHLA_BINARY must name the rihla executable');
   workDir = mkdtempSync(join(tmpdir(), 'rihla-docs-'));
-  server = spawn(rihlaBin, ['serve', '--listen', '127.0.0.1:0'],
-    { env: { ...process.env, RIHLA_DATABASE_URL: `sqlite:${join(workDir, 'rihla.db')}` }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const port = await new Promise((resolvePort, reject) => {
-    const onData = (d) => {
-      output += d;
-      const m = output.match(/"msg":"listening".*?"port":(\d+)/);
-      if (m) resolvePort(Number(m[1]));
-    };
-    server.stdout.on('data', onData);
-    server.stderr.on('data', onData);
-    server.on('exit', (code) => reject(new Error(`rihla exited (${code}):\n${output}`)));
-  });
-  base = `http://127.0.0.1:${port}`;
-  browser = await puppeteer.launch({
-    executablePath: chromium,
-    headless: true,
-    args: ['--no-sandbox', '--disable-dev-shm-usage', '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'],
-  });
+  ({ server, base } = await startRihla(rihlaBin, { ...process.env, RIHLA_DATABASE_URL: `sqlite:${join(workDir, 'rihla.db')}` }));
+  browser = await launchBrowser(puppeteer, chromium);
 });
 
 after(async () => {
