@@ -12,14 +12,15 @@ packages=(build-essential cmake pkg-config git
   libssl-dev libsodium-dev libcli11-dev libgtest-dev sqlite3 curl)
 case "${1:-}" in
   --test)
-    packages+=(postgresql mariadb-server redis-server nginx-light wrk shellcheck
-      clang-14 libclang-rt-14-dev prometheus jq chromium)
+    packages+=(postgresql mariadb-server redis-server redis-sentinel nginx-light haproxy pgbouncer
+      wrk shellcheck clang-14 libclang-rt-14-dev prometheus jq chromium)
     # The contract and page tests run the pinned npm tools (tools/): Node from the machine, or Debian's.
     command -v node >/dev/null || packages+=(nodejs)
     command -v npm >/dev/null || packages+=(npm)
     ;;
   --bench)
-    packages+=(mariadb-server redis-server nginx-light wrk)
+    packages+=(postgresql mariadb-server redis-server redis-sentinel nginx-light haproxy pgbouncer
+      wrk linux-perf)
     # Node and Python may come from elsewhere on the machine: install Debian's only if absent.
     command -v python3 >/dev/null || packages+=(python3)
     command -v node >/dev/null || packages+=(nodejs)
