@@ -60,6 +60,20 @@ class ApiError : public std::exception {
   std::optional<std::chrono::seconds> retry_in_;
 };
 
+// Thrown when the answer a request must give exists soon but not yet: a concurrent webhook
+// redelivery whose first delivery still runs. The request holds no worker while it waits: the
+// transport parks it for `retry_in` (a timer on its I/O thread) and then runs it again. The
+// thrower bounds the total wait by the request's deadline and then answers for itself.
+class NotReady : public std::exception {
+ public:
+  explicit NotReady(std::chrono::milliseconds retry_in) : retry_in_(retry_in) {}
+  const char* what() const noexcept override { return "the answer is not ready yet"; }
+  std::chrono::milliseconds retry_in() const { return retry_in_; }
+
+ private:
+  std::chrono::milliseconds retry_in_;
+};
+
 // Thrown by storage when the database cannot be reached or timed out; maps to 503.
 class StorageUnavailable : public std::exception {
  public:

@@ -113,6 +113,8 @@ void Pipeline::Execute(Exchange& ex) const {
       ex.ctx.principal = "webhook:payments";
     }
     ex.response = route.handler(ex.ctx, ex.request, ex.match.params);
+  } catch (const NotReady& e) {
+    ex.park_for = e.retry_in();
   } catch (...) {
     Answer(ex, std::current_exception());
   }

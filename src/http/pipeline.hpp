@@ -29,6 +29,9 @@ struct Exchange {
   Request request;
   Match match;
   std::optional<Response> response;  // set once answered
+  // Set by Execute instead of `response` when the handler threw NotReady: the transport waits
+  // this long without holding a worker, then calls Execute again.
+  std::optional<std::chrono::milliseconds> park_for;
 };
 
 class Pipeline {
@@ -43,7 +46,8 @@ class Pipeline {
   // I/O thread: sets up the context, routes, rejects cheaply, tries the fast path and inline
   // handlers. Leaves `ex.response` empty when the request needs a worker (Execute).
   void Begin(Exchange& ex) const;
-  // Worker thread: authentication and the handler. Always sets `ex.response`.
+  // Worker thread: authentication and the handler. Sets `ex.response`, or `ex.park_for` when the
+  // answer is not ready yet (then call it again after that wait).
   void Execute(Exchange& ex) const;
   // The worker queue was full: answer 503 with Retry-After.
   void Overloaded(Exchange& ex) const;

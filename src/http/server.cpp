@@ -266,16 +266,27 @@ struct Server::Impl {
     co_return !ec;
   }
 
-  // Routes one parsed request through the pipeline, on a worker when it needs one.
+  // Routes one parsed request through the pipeline, on a worker when it needs one. A request
+  // whose answer is not ready (Exchange::park_for) waits on a timer of this connection's I/O
+  // thread, holding no worker, and then runs again.
   awaitable<Response> Dispatch(Request request) {
     auto ex = std::make_shared<Exchange>();
     ex->request = std::move(request);
     pipeline.Begin(*ex);
-    if (!ex->response) {
+    while (!ex->response) {
       std::function<void()> job = [ex, this] { pipeline.Execute(*ex); };
       WorkerPool& pool = pools.For(ex->match.route->work);
       bool ran = co_await OnWorker(pool, job);
-      if (!ran) pipeline.Overloaded(*ex);
+      if (!ran) {
+        pipeline.Overloaded(*ex);
+        break;
+      }
+      if (ex->park_for) {
+        auto executor = co_await asio::this_coro::executor;
+        asio::steady_timer parked(executor, *ex->park_for);
+        ex->park_for.reset();
+        co_await parked.async_wait(kTuple);
+      }
     }
     co_return pipeline.Finish(*ex);
   }

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <stdexcept>
-#include <thread>
 
 #include "domain/errors.hpp"
 #include "domain/json_input.hpp"
@@ -40,6 +39,14 @@ std::optional<domain::CacheScope> ReplayScope(const Record& record, std::int64_t
   if (record.changed_scope.empty()) return std::nullopt;
   if (window && record.completed_ms > 0 && now_ms - record.completed_ms > window->count()) return std::nullopt;
   return domain::CacheScope::ParseRoute(record.changed_scope);
+}
+
+// How long a waiting request is parked before it looks again: a quarter of the time it has
+// waited so far, 10 to 100 ms (a fast first answer is seen fast; a slow one costs few reads).
+constexpr std::chrono::milliseconds kParkMin{10};
+constexpr std::chrono::milliseconds kParkMax{100};
+std::chrono::milliseconds ParkFor(std::chrono::steady_clock::duration waited) {
+  return std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(waited) / 4, kParkMin, kParkMax);
 }
 
 // The holder's lease on `record` is alive; the hint is the time it has left, 1 to 5 s.
@@ -131,7 +138,9 @@ std::optional<Executor::Claim> Executor::TakeOver(RequestContext& ctx, const Req
 }
 
 std::variant<Executor::Claim, Result> Executor::ClaimOrAnswer(RequestContext& ctx, const Request& request) {
-  auto wait_deadline = std::chrono::steady_clock::now() + options_.wait_for_inflight;
+  // A waiting request is parked and run again (NotReady), so the wait is measured from its
+  // start, and it ends early enough to answer 409 itself before the request's deadline.
+  auto wait_deadline = std::min(ctx.started + options_.wait_for_inflight, ctx.deadline - kParkMax);
   for (;;) {
     // Read first: a replay (the common retry) then costs one indexed read and no write.
     std::optional<Record> existing = ReadRecord(request);
@@ -154,8 +163,8 @@ std::variant<Executor::Claim, Result> Executor::ClaimOrAnswer(RequestContext& ct
         if (auto claim = TakeOver(ctx, request, *existing, now)) return *claim;
         continue;  // another retry won the take-over: look again
       case Verdict::kWait:
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));  // poll with a deadline for the first to finish
-        continue;
+        Count("parked");
+        throw NotReady(ParkFor(std::chrono::steady_clock::now() - ctx.started));
       case Verdict::kInProgress:
         Count("in_progress");
         throw InProgress(*existing, now);

@@ -12,7 +12,10 @@
 //       - completed, same fingerprint  -> replay the stored status and body;
 //       - different fingerprint        -> 422 idempotency-key-reused;
 //       - started, lease alive         -> 409 idempotency-in-progress (or, with wait_for_inflight,
-//                                         poll until it completes, up to a deadline);
+//                                         throw NotReady: the transport parks the request off
+//                                         the workers and runs it again, until the first one
+//                                         completes or the wait (from the request's start,
+//                                         within its deadline) is over, then 409);
 //       - started, lease over          -> take it over with a conditional UPDATE (one winner).
 //  2. Execute the operation and store its response in ONE transaction, guarded by our lease
 //     token; commit. A crash before commit leaves only the lease. An operation that answers with
@@ -56,7 +59,7 @@ struct Request {
   std::string principal;  // never empty
   std::string key;
   std::string fingerprint;
-  bool wait_for_inflight = false;  // poll instead of answering 409 while the first one runs
+  bool wait_for_inflight = false;  // park (NotReady) instead of answering 409 while the first one runs
 };
 
 // A response as stored for replay, byte for byte.

@@ -40,10 +40,11 @@ inline constexpr CounterDef<0> kSearchDbQueries{"rihla_search_db_queries_total",
                                                 "Flight searches answered from the database (cache fills and bypasses)."};
 
 // --- Idempotency (idempotency::Executor) ---
-// outcome: executed, replayed, in_progress, reused, taken_over or released.
+// outcome: executed, replayed, in_progress, reused, taken_over, released or parked (a concurrent
+// webhook redelivery set aside off the workers until the first delivery answers; once per wait).
 inline constexpr CounterDef<1> kIdempotencyRequests{
     "rihla_idempotency_requests_total",
-    "Idempotent requests by outcome (executed, replayed, in_progress, reused, taken_over, released).",
+    "Idempotent requests by outcome (executed, replayed, in_progress, reused, taken_over, released, parked).",
     {"outcome"}};
 
 // --- Logging (Logger) ---

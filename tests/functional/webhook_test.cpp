@@ -1,9 +1,11 @@
 // Payment webhook: signatures, confirmation, ignored events, deduplication under concurrency.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <barrier>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "domain/time.hpp"
 #include "support/api.hpp"
@@ -138,6 +140,53 @@ TEST_F(WebhookTest, ConcurrentRedeliveriesConfirmOnceWithIdenticalAnswers) {
     executed += a.HasHeader("idempotent-replayed") ? 0 : 1;
   }
   EXPECT_EQ(bodies.size(), 1u);
+  EXPECT_EQ(executed, 1);
+  EXPECT_EQ(answers[0].Json().at("result"), "confirmed");
+}
+
+// Redeliveries that arrive while the first delivery still runs wait for its answer without
+// holding a database worker: with 2 workers, one held by the first delivery, a database read
+// is answered while the first delivery and all its redeliveries are still waiting.
+TEST(WebhookRedelivery, ConcurrentRedeliveriesWaitOffTheDatabaseWorkers) {
+  constexpr int kRedeliveries = 3;
+  ServerProcess server(ServerConfig{.env = {{"RIHLA_WORKERS", "2"}, {"RIHLA_FAULT", "slow_operation"}}});
+  HttpClient setup(server.port());
+  auto user = SignUp(setup);
+  auto flight = Str(CreateFlight(setup, "RUH", "CAI", 9, "150.00", 8).at("id"));
+  std::string booking = Str(Book(setup, user, flight, "wh-park", 2).Json().at("id"));
+  std::string body = PaymentEvent("evt_park_" + booking, "payment.succeeded", booking, "300.00");
+  const std::string busy = "rihla_workers_busy";
+  const std::string parked = "rihla_idempotency_requests_total{outcome=\"parked\"}";
+  ASSERT_TRUE(Eventually([&] { return MetricValue(setup, busy) == 0; }, 5000));
+
+  std::atomic<bool> first_answered{false};
+  std::vector<HttpResponse> answers(kRedeliveries + 1);
+  std::vector<std::thread> threads;
+  auto deliver = [&](int i) {
+    HttpClient c(server.port());
+    answers[i] = c.PostJson("/v1/webhooks/payments", body, {{"Rihla-Signature", WebhookSignature(body)}});
+  };
+  threads.emplace_back([&] {
+    deliver(0);
+    first_answered = true;
+  });
+  // slow_operation holds the first delivery on its worker for 1.5 s after its claim.
+  ASSERT_TRUE(Eventually([&] { return MetricValue(setup, busy) == 1; }, 5000));
+  for (int i = 1; i <= kRedeliveries; ++i) threads.emplace_back(deliver, i);
+  bool all_parked = Eventually([&] { return MetricValue(setup, parked) >= kRedeliveries; }, 5000);
+  auto read = setup.Get("/v1/flights/" + flight);
+  bool read_before_first_answer = !first_answered.load();
+  for (auto& t : threads) t.join();
+
+  ASSERT_TRUE(all_parked) << "each redelivery parks while the first delivery runs";
+  EXPECT_EQ(read.status, 200);
+  EXPECT_TRUE(read_before_first_answer) << "a database read must not queue behind waiting redeliveries";
+  int executed = 0;
+  for (const auto& a : answers) {
+    EXPECT_EQ(a.status, 200) << a.body;
+    EXPECT_EQ(a.body, answers[0].body);
+    executed += a.HasHeader("idempotent-replayed") ? 0 : 1;
+  }
   EXPECT_EQ(executed, 1);
   EXPECT_EQ(answers[0].Json().at("result"), "confirmed");
 }

@@ -271,6 +271,53 @@ TEST_F(ExecutorTest, AKeyHeldByALiveLeaseIsInProgressWithARetryHint) {
   EXPECT_EQ(Find("k8")->lease_token, "token-k8") << "the holder keeps its lease";
 }
 
+// A waiting repeat (webhook redelivery) holds no worker: the executor hands it back as
+// NotReady with a short park, and the transport runs it again.
+TEST_F(ExecutorTest, AWaitingRepeatOfALiveLeaseIsParkedNotBlocked) {
+  std::int64_t now = domain::NowMs();
+  Plant("k9", "started", now + 60'000, now + 3'600'000);
+  Request waiting = Req("k9");
+  waiting.wait_for_inflight = true;
+  int calls = 0;
+  auto before = std::chrono::steady_clock::now();
+  try {
+    executor_->Run(ctx_, waiting, Writes("marker-9", "ok", &calls));
+    ADD_FAILURE() << "Run did not throw NotReady";
+  } catch (const NotReady& e) {
+    EXPECT_GE(e.retry_in().count(), 10);
+    EXPECT_LE(e.retry_in().count(), 100);
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::seconds(1)) << "it must not wait in place";
+  EXPECT_EQ(calls, 0);
+  EXPECT_NE(metrics_.Render().find("rihla_idempotency_requests_total{outcome=\"parked\"} 1"), std::string::npos);
+}
+
+// Parked repeats give up by themselves: past its wait, measured from the request's start, the
+// repeat answers 409 in-progress like any other.
+TEST_F(ExecutorTest, AWaitingRepeatPastItsWaitAnswersInProgress) {
+  std::int64_t now = domain::NowMs();
+  Plant("k10", "started", now + 60'000, now + 3'600'000);
+  Request waiting = Req("k10");
+  waiting.wait_for_inflight = true;
+  ctx_.started = std::chrono::steady_clock::now() - std::chrono::seconds(11);  // Options{} waits 10 s
+  int calls = 0;
+  ApiError e = RunExpectingError(waiting, Writes("marker-10", "ok", &calls));
+  EXPECT_EQ(e.code(), ErrorCode::kIdempotencyInProgress);
+  EXPECT_EQ(calls, 0);
+}
+
+// The wait never runs into the request's own deadline: the last look answers for itself.
+TEST_F(ExecutorTest, AWaitingRepeatNearItsDeadlineAnswersInProgress) {
+  std::int64_t now = domain::NowMs();
+  Plant("k11", "started", now + 60'000, now + 3'600'000);
+  Request waiting = Req("k11");
+  waiting.wait_for_inflight = true;
+  ctx_.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
+  int calls = 0;
+  ApiError e = RunExpectingError(waiting, Writes("marker-11", "ok", &calls));
+  EXPECT_EQ(e.code(), ErrorCode::kIdempotencyInProgress);
+}
+
 TEST_F(ExecutorTest, AnExpiredLeaseIsTakenOverByExactlyOneOfConcurrentRetries) {
   std::int64_t now = domain::NowMs();
   Plant("k9", "started", now - 1, now + 3'600'000);

@@ -60,6 +60,7 @@ class PipelineTest : public ::testing::Test {
     boom.handler = [](RequestContext&, const Request&, const PathParams& params) -> Response {
       if (Param(params, "kind") == "storage") throw StorageUnavailable("connection refused to db:5432");
       if (Param(params, "kind") == "api") throw ApiError(ErrorCode::kSoldOut, "no seats");
+      if (Param(params, "kind") == "later") throw NotReady(std::chrono::milliseconds(40));
       throw std::runtime_error("secret internal detail");
     };
     router_.Add(std::move(boom));
@@ -218,6 +219,18 @@ TEST_F(PipelineTest, BeginLeavesWorkerRoutesForExecute) {
   EXPECT_EQ(ex.response->status, 200);
   EXPECT_EQ(last_id_param_, "fl_7");
   EXPECT_EQ(ex.ctx.route_template, "/v1/flights/{id}");
+}
+
+// A handler whose answer is not ready leaves no response, only the wait: the transport parks
+// the request off the worker and calls Execute again.
+TEST_F(PipelineTest, ExecuteHandsANotReadyHandlerBackWithItsParkTime) {
+  Exchange ex;
+  ex.request = Req("GET", "/boom/later");
+  pipeline_.Begin(ex);
+  pipeline_.Execute(ex);
+  EXPECT_FALSE(ex.response);
+  ASSERT_TRUE(ex.park_for);
+  EXPECT_EQ(ex.park_for->count(), 40);
 }
 
 TEST_F(PipelineTest, FinishEchoesAValidIncomingCorrelationId) {
