@@ -108,7 +108,10 @@ std::optional<EngineFailure> ClassifyPostgres(const soci::soci_error& e) {
 constexpr const char* kMysqlReadCommitted = "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED";
 constexpr const char* kMysqlLockWaitTimeout = "SET SESSION innodb_lock_wait_timeout=";
 constexpr const char* kMysqlStrictMode = "SET SESSION sql_mode='STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION'";
-constexpr const char* kMysqlMigrationLock = "SELECT GET_LOCK('rihla_migrate', 60)";
+// Waits as long as any lock wait of the session (innodb_lock_wait_timeout = the query timeout,
+// set at open), less a second so the server answers before the client's read timeout fires.
+constexpr const char* kMysqlMigrationLock =
+    "SELECT GET_LOCK('rihla_migrate', GREATEST(@@SESSION.innodb_lock_wait_timeout - 1, 1))";
 constexpr const char* kMysqlMigrationUnlock = "SELECT RELEASE_LOCK('rihla_migrate')";
 
 std::string MysqlConnectString(const UrlParts& p) {
@@ -124,7 +127,7 @@ void OpenMysql(soci::session& session, const std::string& connect_string, const 
   session << kMysqlStrictMode;
 }
 
-// GET_LOCK waits at most 60 s. It answers 1 when it got the lock, 0 when the wait timed out
+// GET_LOCK waits up to the query timeout. It answers 1 when it got the lock, 0 when the wait timed out
 // (another migrate still runs) and NULL on an error: migrating without the lock could apply a
 // migration twice, so anything but 1 refuses.
 void LockMysqlMigrations(soci::session& session) {
@@ -132,8 +135,8 @@ void LockMysqlMigrations(soci::session& session) {
   soci::indicator ind = soci::i_ok;
   session << kMysqlMigrationLock, soci::into(got, ind);
   if (ind != soci::i_ok || got != 1) {
-    throw std::runtime_error("could not take the migration lock (GET_LOCK 'rihla_migrate' timed out after 60 s "
-                             "or failed): another migrate may be running; refusing to migrate");
+    throw std::runtime_error("could not take the migration lock (GET_LOCK 'rihla_migrate' timed out or failed): "
+                             "another migrate may be running; refusing to migrate");
   }
 }
 void UnlockMysqlMigrations(soci::session& session) {

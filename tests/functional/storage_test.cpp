@@ -265,6 +265,26 @@ TEST_F(StorageTest, AnExhaustedPoolIsStorageUnavailableAfterTheAcquireTimeout) {
   EXPECT_TRUE(one.Ping());  // the one connection went back to the pool
 }
 
+// Two migrates never run at once: while another session holds MySQL's migration lock, a
+// migrate waits (up to its query timeout) and then refuses, applying nothing.
+TEST_F(StorageTest, MigrateRefusesWithoutTheMysqlMigrationLock) {
+  if (Backend() != "mysql") GTEST_SKIP() << "GET_LOCK is MySQL's migration lock";
+  storage::Database holder(storage::ParseDatabaseUrl(url_), storage::DatabaseOptions{.pool_size = 1});
+  int got = 0;
+  holder.Raw([&](storage::Tx& tx) { tx.sql << "SELECT GET_LOCK('rihla_migrate', 0)", soci::into(got); });
+  ASSERT_EQ(got, 1);  // the one pooled connection of `holder` keeps it
+  storage::Database migrator(storage::ParseDatabaseUrl(url_),
+                             storage::DatabaseOptions{.pool_size = 1, .query_timeout = std::chrono::seconds(2)});
+  try {
+    storage::ApplyMigrations(migrator, *logger_);
+    ADD_FAILURE() << "migrated without the lock";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("migration lock"), std::string::npos) << e.what();
+  }
+  holder.Raw([&](storage::Tx& tx) { tx.sql << "SELECT RELEASE_LOCK('rihla_migrate')", soci::into(got); });
+  EXPECT_EQ(storage::ApplyMigrations(migrator, *logger_), 0) << "with the lock free it runs (nothing pending)";
+}
+
 TEST(StorageUnreachable, AClosedPortIsStorageUnavailableQuickly) {
   if (Backend() == "sqlite") GTEST_SKIP() << "SQLite has no server";
   std::string url = Backend() == "postgres" ? "postgresql://u:p@127.0.0.1:1/db" : "mysql://u:p@127.0.0.1:1/db";
