@@ -140,7 +140,7 @@ TEST(Auth, ALoginStormNeitherShedsNorStallsSearchesAndBookings) {
   EXPECT_GT(ok, 0);
   EXPECT_EQ(others_failed.load(), 0);
   EXPECT_GE(others_done.load(), 20);
-  // Generous for an ASan build on 2 shared cores; bench/ holds the tight 1 s figure.
+  // Generous for an ASan build on 2 shared cores; bench/login_storm.sh holds the tight 1 s figure.
   EXPECT_LT(slowest_ms.load(), 3000) << "slowest search + booking pair during the storm";
   std::printf("login storm: %d ok, %d shed; %d search+booking pairs, slowest %lld ms\n", ok, shed,
               others_done.load(), static_cast<long long>(slowest_ms.load()));
