@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include "support/api.hpp"
 
@@ -77,30 +78,57 @@ TEST(RihlaCheck, FindsNoViolationAgainstOneCorrectInstance) {
   EXPECT_NE(ReadFile(server.dir() + "/check-report.html").find("<svg"), std::string::npos);
 }
 
-// Two instances sharing the database and Redis; instance 1 is killed with SIGKILL mid-run, and
-// Redis is restarted mid-run when the test knows how (RIHLA_TEST_REDIS_STOP_CMD / _START_CMD).
-TEST(RihlaCheck, RidesOutAnInstanceKilledMidRun) {
+// Two instances sharing the database and Redis, for 30 s; instance 1 is killed with SIGKILL at
+// 8 s and restarted on the same port as soon as it is dead (as its supervisor would), and
+// Redis is restarted at 16 s when the test knows how (RIHLA_TEST_REDIS_STOP_CMD / _START_CMD).
+TEST(RihlaCheck, RidesOutAnInstanceKilledAndRestartedMidRun) {
   const char* redis = std::getenv("RIHLA_TEST_REDIS_URL");
   if (redis == nullptr) GTEST_SKIP() << "RIHLA_TEST_REDIS_URL not set: two instances need a shared cache";
   std::map<std::string, std::string> env{{"RIHLA_REDIS_URL", redis}};
   ServerProcess a(ServerConfig{.env = env});
   ServerProcess b(ServerConfig{.database_url = a.database_url(), .env = env, .seed_days = -1});
-  std::vector<std::string> args{"--target", Url(a), "--target", Url(b), "--duration", "15", "--concurrency", "16",
+  std::vector<std::string> args{"--target", Url(a), "--target", Url(b), "--duration", "30", "--concurrency", "16",
                                 "--seed", "11", "--log", a.dir() + "/server.log", "--log", b.dir() + "/server.log",
-                                "--fault", "at=5s cmd=kill -9 " + std::to_string(a.pid())};
+                                "--fault", "at=8s cmd=kill -9 " + std::to_string(a.pid())};
   const char* stop = std::getenv("RIHLA_TEST_REDIS_STOP_CMD");
   const char* start = std::getenv("RIHLA_TEST_REDIS_START_CMD");
   if (stop != nullptr && start != nullptr) {
     args.push_back("--fault");
-    args.push_back(std::string("at=9s cmd=") + stop + " && " + start);
+    args.push_back(std::string("at=16s cmd=") + stop + " && " + start);
   }
-  auto run = RunChecker(a.dir(), args);
+  // The checker runs on its own thread; this thread is instance 1's supervisor: it waits for
+  // the SIGKILL and starts it again on its port. (The restart must come from this thread: the
+  // child dies with the thread that forked it, PR_SET_PDEATHSIG.)
+  CheckRun run;
+  std::thread checker([&] { run = RunChecker(a.dir(), args); });
+  bool killed = a.WaitForKillSignal(20000);
+  std::string restart_error;
+  if (killed) {
+    try {
+      a.RestartOnSamePort();
+    } catch (const std::exception& e) {
+      restart_error = e.what();
+    }
+  }
+  checker.join();
   std::cout << run.output;
   ExpectNoViolations(run);
   const auto& faults = run.report.at("faults").as_array();
   ASSERT_EQ(faults.size(), stop != nullptr && start != nullptr ? 2u : 1u);
   for (const auto& f : faults) EXPECT_EQ(f.at("exit_status").as_int64(), 0) << f;
-  EXPECT_TRUE(a.WaitForKillSignal(5000));
+  EXPECT_TRUE(killed);
+  EXPECT_EQ(restart_error, "");
+  EXPECT_TRUE(a.Running());
+  // Instance 1 served again after its restart: its log has a second start and later requests.
+  auto lines = a.LogLines();
+  int listening = 0;
+  bool served_after_restart = false;
+  for (const auto& l : lines) {
+    if (l.contains("msg") && l.at("msg") == "listening") ++listening;
+    else if (listening >= 2 && l.contains("status")) served_after_restart = true;
+  }
+  EXPECT_EQ(listening, 2);
+  EXPECT_TRUE(served_after_restart) << "rihla-check's load reached the restarted instance";
 }
 
 // Each test-only fault point breaks one promise; rihla-check must report that invariant and

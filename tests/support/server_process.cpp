@@ -146,10 +146,11 @@ int ServerProcess::RunCommand(const std::vector<std::string>& args) const {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-void ServerProcess::Start() {
+void ServerProcess::Start(int port) {
   ++starts_;
   std::size_t log_offset = LogText().size();
-  pid_ = Spawn({RIHLA_BINARY, "serve", "--listen", "127.0.0.1:0"}, Environment(), log_path_, config_.open_file_limit);
+  pid_ = Spawn({RIHLA_BINARY, "serve", "--listen", "127.0.0.1:" + std::to_string(port)}, Environment(), log_path_,
+               config_.open_file_limit);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < deadline) {
     std::string text = LogText().substr(log_offset);
@@ -175,6 +176,11 @@ void ServerProcess::Start() {
 void ServerProcess::Restart() {
   if (pid_ > 0) Terminate();
   Start();
+}
+
+void ServerProcess::RestartOnSamePort() {
+  if (pid_ > 0) Terminate();
+  Start(port_);
 }
 
 int ServerProcess::Terminate() {

@@ -46,6 +46,9 @@ class ServerProcess {
   bool WaitForKillSignal(int timeout_ms);
   // Starts the binary again on the same database (a new port).
   void Restart();
+  // Starts the binary again on the same database and the same port, as a supervisor
+  // (systemd) would after a crash: clients and balancers keep their target.
+  void RestartOnSamePort();
   bool Running() const { return pid_ > 0; }
 
   // Every JSON log line written so far (non-JSON lines are skipped).
@@ -56,7 +59,7 @@ class ServerProcess {
   int RunCommand(const std::vector<std::string>& args) const;
 
  private:
-  void Start();
+  void Start(int port = 0);  // 0: a free port
   std::vector<std::string> Environment() const;
 
   ServerConfig config_;
