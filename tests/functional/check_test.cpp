@@ -76,6 +76,7 @@ TEST(RihlaCheck, FindsNoViolationAgainstOneCorrectInstance) {
   EXPECT_GT(run.report.at("ops").at("search").at("count").as_int64(), 0);
   EXPECT_GT(run.report.at("ops").at("webhook").at("count").as_int64(), 0);
   EXPECT_NE(ReadFile(server.dir() + "/check-report.html").find("<svg"), std::string::npos);
+  EXPECT_EQ(run.output.find("online freshness check"), std::string::npos) << "no read may look stale online either";
 }
 
 // Two instances sharing the database and Redis, for 30 s; instance 1 is killed with SIGKILL at
@@ -156,6 +157,10 @@ TEST_P(RihlaCheckFault, ReportsTheBrokenInvariantAndNoOther) {
   for (const char* name : {"exactly_once", "no_oversell", "fresh_search", "correlation", "webhook_once"}) {
     if (std::string(name) == p.invariant) EXPECT_GT(Violations(run, name), 0) << name;
     else EXPECT_EQ(Violations(run, name), 0) << name << "\n" << boost::json::serialize(run.report.at("invariants").at(name));
+  }
+  // Stale reads are seen while the run goes on, not only in the end check.
+  if (std::string(p.invariant) == "fresh_search") {
+    EXPECT_NE(run.output.find("reads failed the online freshness check"), std::string::npos) << run.output;
   }
 }
 

@@ -154,6 +154,9 @@ struct Flight {
   // GET /v1/flights/{id} answers, read from the database past any cache: they check the write
   // history itself (seats that do not add up are an accounting error, not a stale cache).
   std::vector<std::pair<FlightRead, std::size_t>> direct_reads;
+  // Writes sent and not final yet, by operation id: possibly applied (the online checks).
+  std::map<std::uint64_t, FlightWrite> in_flight;
+  std::vector<std::size_t> bookings;  // indexes into Runner::bookings_
 };
 
 enum class BookingState { kPending, kConfirmed, kCancelled, kGone, kUnknown };
@@ -511,6 +514,7 @@ class Runner {
           violations_["no_oversell"].push_back(std::move(v));
         }
       }
+      CheckOnline(fi, read);
       f.reads.emplace_back(read, idx);
     }
   }
@@ -534,6 +538,7 @@ class Runner {
     KeyedOperation keyed{users_[u].id, key, false, {}};
     std::vector<Attempts> results;
     double invoke = Now();
+    BeginWrite(fi, op_id, invoke, -passengers, std::nullopt, "book key " + key);
     if (Chance(0.08) && client_.target_count() >= 1) {
       // The same key sent at once to two targets (or twice to the only one).
       using namespace asio::experimental::awaitable_operators;
@@ -559,6 +564,7 @@ class Runner {
           created = *r.final;
       }
     }
+    EndWrite(fi, op_id);
     FlightWrite w;
     w.invoke = invoke;
     w.seats_delta = -passengers;
@@ -580,6 +586,7 @@ class Runner {
       double expires = UnixSeconds(StringField(*v, "expires_at"));
       if (expires > 0) b.expires_s = expires - start_wall_;
       bookings_.push_back(std::move(b));
+      f.bookings.push_back(bookings_.size() - 1);
       // A client that lost the answer sends the same request again; one that reuses the key
       // for another payload must be refused.
       if (Chance(0.05)) {
@@ -604,6 +611,45 @@ class Runner {
     keyed_ops_.push_back(std::move(keyed));
   }
 
+  // A write on flight `fi` is sent (BeginWrite) and got its final answer or gave up (EndWrite);
+  // in between, the online checks count it as possibly applied.
+  void BeginWrite(std::size_t fi, std::uint64_t op_id, double invoke, std::int64_t seats_delta,
+                  std::optional<std::int64_t> price_minor, std::string label) {
+    FlightWrite w;
+    w.label = std::move(label);
+    w.invoke = invoke;
+    w.certain = false;
+    w.seats_delta = seats_delta;
+    w.price_minor = price_minor;
+    flights_[fi].in_flight[op_id] = std::move(w);
+  }
+  void EndWrite(std::size_t fi, std::uint64_t op_id) { flights_[fi].in_flight.erase(op_id); }
+
+  // fresh_search (and, for direct reads, no_oversell) as far as it can be judged at the read's
+  // ack: against the writes final so far, with every write still in flight and every expiry
+  // that may have happened counted as possibly applied. That only adds freedom to the end
+  // check (which knows how each write ended), so a read flagged here is flagged there too; the
+  // end check is the one that reports, this one shows violations on the progress line as they
+  // happen.
+  void CheckOnline(std::size_t fi, const FlightRead& read) {
+    const Flight& f = flights_[fi];
+    FlightHistory view = f.history;
+    for (const auto& [op, w] : f.in_flight) view.writes.push_back(w);
+    for (std::size_t bi : f.bookings) {
+      const Booking& b = bookings_[bi];
+      if (b.state == BookingState::kCancelled || b.state == BookingState::kConfirmed) continue;
+      if (b.expires_s - 1 >= read.ack) continue;
+      FlightWrite expiry;
+      expiry.invoke = b.expires_s - 1;
+      expiry.certain = false;
+      expiry.seats_delta = b.passengers;
+      view.writes.push_back(std::move(expiry));
+    }
+    if (CheckRead(view, read).ok) return;
+    ++online_violations_;
+    ++online_stale_reads_;
+  }
+
   void AddAnswerViolations(const KeyedOperation& op) {
     for (auto& v : CheckAnswersAgree({op}, history_)) {
       ++online_violations_;
@@ -620,9 +666,11 @@ class Runner {
     std::string key = prefix_ + "-c" + std::to_string(++next_key_);
     std::uint64_t op_id = ++next_op_;
     double invoke = Now();
+    BeginWrite(b.flight, op_id, invoke, b.passengers, std::nullopt, "cancel booking " + b.id);
     auto r = co_await UntilFinal(op_id, "cancel", RandomTarget(), "POST", "/v1/bookings/" + b.id + "/cancel", "",
                                  UserAuth(b.user), key, true);
     Booking& bb = bookings_[bi];
+    EndWrite(bb.flight, op_id);
     KeyedOperation keyed{users_[bb.user].id, key, false, r.exchanges};
     FlightWrite w;
     w.invoke = invoke;
@@ -715,8 +763,11 @@ class Runner {
           json::object{{"price", json::object{{"amount", AmountText(new_price)}, {"currency", kCurrency}}}});
     }
     w.invoke = Now();
-    auto r = co_await UntilFinal(++next_op_, "patch", RandomTarget(), "PATCH", "/v1/admin/flights/" + f.id, body,
+    std::uint64_t op_id = ++next_op_;
+    BeginWrite(fi, op_id, w.invoke, w.seats_delta, w.price_minor, "patch " + body);
+    auto r = co_await UntilFinal(op_id, "patch", RandomTarget(), "PATCH", "/v1/admin/flights/" + f.id, body,
                                  AdminAuth(), "", false);
+    EndWrite(fi, op_id);
     Flight& ff = flights_[fi];
     w.label = std::string(seats ? "seat" : "price") + " patch " + body + " (" +
               history_[r.exchanges.front()].correlation_id + ")";
@@ -748,6 +799,7 @@ class Runner {
     const auto* seats = v->as_object().if_contains("seats_available");
     read.seats = seats && seats->is_int64() ? seats->as_int64() : -1;
     if (const auto* price = v->as_object().if_contains("price")) read.price_minor = MinorUnits(StringField(*price, "amount"));
+    CheckOnline(fi, read);
     flights_[fi].direct_reads.emplace_back(read, idx);
   }
 
@@ -1112,6 +1164,10 @@ class Runner {
       notes_.push_back("fresh_search not judged on " + std::to_string(unjudgeable.size()) +
                        " flights whose writes broke exactly_once or no_oversell");
     CheckFreshness(unjudgeable);
+    if (online_stale_reads_ > 0)
+      notes_.push_back(std::to_string(online_stale_reads_) +
+                       " reads failed the online freshness check as they were answered (the end check above judges "
+                       "them with every write's outcome known)");
     for (auto& v : CheckWebhookOnce(webhook_events_, history_)) violations_["webhook_once"].push_back(std::move(v));
 
     co_await Cleanup(std::move(listed));
@@ -1186,6 +1242,7 @@ class Runner {
   std::uint64_t next_request_ = 0, next_op_ = 0, next_key_ = 0;
   std::map<std::string, OpStats> stats_;
   std::vector<TimelinePoint> timeline_;
+  long long online_stale_reads_ = 0;  // reads CheckOnline flagged (the end check reports them)
   long long errors_ = 0, online_violations_ = 0, cache_hits_ = 0, cache_misses_ = 0;
   bool load_done_ = false;
   double retry_deadline_ = 0;  // UntilFinal stops retrying after this (seconds since start)
