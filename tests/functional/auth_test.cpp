@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <thread>
+#include <vector>
 
 #include "support/api.hpp"
 
@@ -101,18 +102,22 @@ TEST(Auth, ALoginStormNeitherShedsNorStallsSearchesAndBookings) {
   auto user = SignUp(setup);
   std::string email = "storm-" + user.id + "@example.com";
   ASSERT_EQ(setup.PostJson("/v1/auth/signup", Credentials(email, "correct horse")).status, 201);
-  auto flight = Str(CreateFlight(setup, "RUH", "DXB", 500, "100.00", 2).at("id"));
+  // The pairs run until the storm is over, however many that takes: spread them over flights
+  // with room for every one of them (at most kMaxPairs), so none meets a sold-out flight.
+  constexpr int kFlights = 4, kMaxPairs = kFlights * 1000;
+  std::vector<std::string> flights;
+  for (int f = 0; f < kFlights; ++f) flights.push_back(Str(CreateFlight(setup, "RUH", "DXB", 1000, "100.00", 2).at("id")));
 
   std::atomic<bool> storm_over{false};
   std::atomic<int> others_failed{0}, others_done{0};
   std::atomic<long long> slowest_ms{0};
   std::thread others([&] {
     HttpClient c(server.port());
-    for (int i = 0; !storm_over.load() || i < 20; ++i) {
+    for (int i = 0; i < kMaxPairs && (!storm_over.load() || i < 20); ++i) {
       auto t0 = std::chrono::steady_clock::now();
       // A different date each time: searches that miss the cache and need a database worker.
       auto s = c.Get("/v1/flights/search?from=RUH&to=DXB&date=" + FutureDate(1 + i % 30));
-      auto b = Book(c, user, flight, "storm-" + std::to_string(i));
+      auto b = Book(c, user, flights[i % kFlights], "storm-" + std::to_string(i));
       auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
       if (ms > slowest_ms.load()) slowest_ms = ms;
       if (s.status != 200 || b.status != 201) {
