@@ -290,28 +290,22 @@ awaitable<void> Runner::Faults() {
   }
 }
 
+awaitable<std::optional<std::string>> Runner::SetUp() {
+  if (!co_await TargetsReachable()) co_return "";  // TargetsReachable named each unreachable target
+  if (!co_await LoadAirports()) co_return "rihla-check: GET /v1/airports did not list at least two airports\n";
+  std::size_t user_count = std::clamp<std::size_t>(static_cast<std::size_t>(options_.concurrency) / 4, 4, 32);
+  co_await SignUpUsers(user_count);
+  if (users_.empty()) co_return "rihla-check: could not sign up any user\n";
+  if (!co_await CreateFlights()) co_return "rihla-check: the admin API refused to create flights (check --admin-token)\n";
+  co_return std::nullopt;
+}
+
 awaitable<void> Runner::Main() {
   start_ = std::chrono::steady_clock::now();
   start_wall_ = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   retry_deadline_ = 60;
-  if (!co_await TargetsReachable()) {
-    exit_code_ = kExitUsage;
-    co_return;
-  }
-  if (!co_await LoadAirports()) {
-    std::cerr << "rihla-check: GET /v1/airports did not list at least two airports\n";
-    exit_code_ = kExitUsage;
-    co_return;
-  }
-  std::size_t user_count = std::clamp<std::size_t>(static_cast<std::size_t>(options_.concurrency) / 4, 4, 32);
-  co_await SignUpUsers(user_count);
-  if (users_.empty()) {
-    std::cerr << "rihla-check: could not sign up any user\n";
-    exit_code_ = kExitUsage;
-    co_return;
-  }
-  if (!co_await CreateFlights()) {
-    std::cerr << "rihla-check: the admin API refused to create flights (check --admin-token)\n";
+  if (std::optional<std::string> failed = co_await SetUp()) {
+    std::cerr << *failed;
     exit_code_ = kExitUsage;
     co_return;
   }

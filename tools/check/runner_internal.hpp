@@ -239,6 +239,9 @@ class Runner {
 
   awaitable<void> Cleanup(std::vector<ListedBooking> listed);
 
+  // Reachability, airports, users and flights before the load starts. Returns nothing when all is
+  // set up, else the message to print for what failed ("" when it was already printed).
+  awaitable<std::optional<std::string>> SetUp();
   awaitable<void> Main();
 
   // After the load: the end-state checks, the clean-up, the log checks and the outputs.
