@@ -9,8 +9,10 @@
 #
 # Environment: CHECK_SECONDS (600), FAULT_EVERY (30), INSTANCES (3), CHECK_CONCURRENCY (64),
 # CHECK_DATABASE_URL (default: a fresh SQLite file), BENCH_KEEP=1 keeps the temp dir (report.json,
-# report.html, the instance logs). The checker talks to the instances directly; a load balancer
-# in front (the scale-out nginx configuration) can be given as CHECK_TARGETS instead.
+# report.html, the instance logs, nginx's logs). The checker talks to nginx running the shipped
+# deploy/nginx.conf in front of the instances (scripts/lb.sh), as clients of a real deployment
+# do; CHECK_VIA=direct sends to the instances themselves instead, and CHECK_TARGETS (space-
+# separated URLs) to a deployment of your own.
 # Exit: 0 no violation, 1 a violation (report kept), 2 the bench itself failed.
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -19,6 +21,7 @@ CHECK_SECONDS=${CHECK_SECONDS:-600}
 FAULT_EVERY=${FAULT_EVERY:-30}
 INSTANCES=${INSTANCES:-3}
 CHECK_CONCURRENCY=${CHECK_CONCURRENCY:-64}
+CHECK_VIA=${CHECK_VIA:-nginx}
 
 # ensure_check: sets RIHLA_CHECK_BIN (given, or built next to the Release rihla).
 ensure_check() {
@@ -62,6 +65,7 @@ start_instances() {
   local n claimed=""
   TARGETS=()
   LOGS=()
+  PORTS=()
   for ((n = 1; n <= INSTANCES; n++)); do
     port=$(pick_port "$claimed")
     claimed+=" $port"
@@ -69,9 +73,20 @@ start_instances() {
     CLEANUP_HOOKS+=("kill -KILL \$(cat '$WORK/rihla-$n.pid') 2>/dev/null")
     "$WORK/instance.sh" "$n" || { cat "$WORK/rihla-$n.log" >&2; die "instance $n did not start"; }
     TARGETS+=(--target "http://127.0.0.1:$port")
+    PORTS+=("$port")
     LOGS+=(--log "$WORK/rihla-$n.log")
     log "instance $n pid $(cat "$WORK/rihla-$n.pid") on 127.0.0.1:$port"
   done
+}
+
+# start_balancer: nginx with deploy/nginx.conf in front of the instances; TARGETS becomes it.
+start_balancer() {
+  local lb_port
+  CLEANUP_HOOKS+=("'$REPO_DIR/scripts/lb.sh' stop '$WORK/lb' >/dev/null 2>&1")
+  lb_port=$("$REPO_DIR/scripts/lb.sh" start "$WORK/lb" nginx "${PORTS[@]}" 2>"$WORK/lb.log") ||
+    { cat "$WORK/lb.log" >&2; die "scripts/lb.sh could not start nginx"; }
+  TARGETS=(--target "http://127.0.0.1:$lb_port")
+  log "nginx (deploy/nginx.conf) on 127.0.0.1:$lb_port in front of ${PORTS[*]}"
 }
 
 # Every FAULT_EVERY seconds: kill -9 and restart instance 1, 2, ..., and Redis every third time.
@@ -91,6 +106,7 @@ fault_args() {
 
 main() {
   require curl
+  [[ $CHECK_VIA == direct || -n ${CHECK_TARGETS:-} ]] || require nginx
   bench_init check
   ensure_rihla
   ensure_check
@@ -99,6 +115,7 @@ main() {
   rihla_seed "$DB_URL"
   write_instance_script
   start_instances
+  [[ $CHECK_VIA == direct || -n ${CHECK_TARGETS:-} ]] || start_balancer
   fault_args
   local targets=("${TARGETS[@]}")
   if [[ -n ${CHECK_TARGETS:-} ]]; then

@@ -200,11 +200,11 @@ http::ServerOptions MainListenerOptions(const Config& config, const ThreadCounts
 }
 
 // RIHLA_METRICS_LISTEN: /metrics alone on its own (internal) listener with one I/O thread. It
-// stops with the main server (both drain on SIGTERM/SIGINT).
+// serves through the main listener's drain and stops when destroyed, after the main one.
 class MetricsListener {
  public:
   MetricsListener(const Config& config, handlers::Deps& deps, Logger& logger, Metrics& metrics,
-                  domain::CredentialResolver& auth, http::WorkerPools pools)
+                  domain::CredentialResolver& auth, http::WorkerPools pools, http::DrainState& drain)
       : config_(config), logger_(logger) {
     handlers::AddMetricsRoute(router_, deps);
     pipeline_ = std::make_unique<http::Pipeline>(router_, logger, metrics, auth,
@@ -213,9 +213,11 @@ class MetricsListener {
     std::tie(options.host, options.port) = config.MetricsListenAddress();
     options.io_threads = 1;
     options.max_connections = 64;
-    server_ = std::make_unique<http::Server>(options, *pipeline_, pools, logger);
+    options.handle_signals = false;  // it follows the main listener's drain, then Stop()
+    server_ = std::make_unique<http::Server>(options, *pipeline_, pools, drain, logger);
   }
   ~MetricsListener() {
+    server_->Stop();
     if (thread_.joinable()) thread_.join();
   }
   // Binds; false (logged) when it cannot.
@@ -316,8 +318,10 @@ int Serve(const Config& config) {
   services::PaymentService payments(idem, config.webhook_secret);
 
   // Routes, pools, the pipeline and the listeners.
+  // SIGTERM's drain, driven by the main listener, read by every listener and /readyz.
+  http::DrainState drain(std::chrono::seconds(config.drain_seconds));
   http::Router router;
-  handlers::Deps deps{flights, auth, bookings, payments, db, cache, metrics};
+  handlers::Deps deps{flights, auth, bookings, payments, db, cache, metrics, drain};
   if (config.demo_payments) deps.demo_payments_secret = config.webhook_secret;
   deps.metrics_elsewhere = !config.metrics_listen.empty();
   handlers::RegisterRoutes(router, deps);
@@ -329,7 +333,7 @@ int Serve(const Config& config) {
                           config.fault);
   std::uint64_t fd_limit = 0;
   http::ServerOptions options = MainListenerOptions(config, threads, db, logger, fd_limit);
-  http::Server server(options, pipeline, http::WorkerPools{workers, hashing}, logger);
+  http::Server server(options, pipeline, http::WorkerPools{workers, hashing}, drain, logger);
   std::uint16_t bound = 0;
   try {
     bound = server.Listen();
@@ -339,7 +343,7 @@ int Serve(const Config& config) {
   }
   std::optional<MetricsListener> metrics_listener;
   if (deps.metrics_elsewhere) {
-    metrics_listener.emplace(config, deps, logger, metrics, auth, http::WorkerPools{workers, hashing});
+    metrics_listener.emplace(config, deps, logger, metrics, auth, http::WorkerPools{workers, hashing}, drain);
     if (!metrics_listener->Listen()) return 1;
   }
 
@@ -354,7 +358,8 @@ int Serve(const Config& config) {
             {"open_file_limit", fd_limit},
             {"max_connections", options.max_connections},
             {"workers", threads.workers},
-            {"hash_workers", threads.hashing}});
+            {"hash_workers", threads.hashing},
+            {"drain_seconds", config.drain_seconds}});
   if (metrics_listener) metrics_listener->Start();
   server.Run();
   metrics_listener.reset();

@@ -41,6 +41,9 @@ const auto kIntSettings = std::to_array<IntSetting>({
      "open client connections; above it new connections are closed at once"},
     {"RIHLA_REDIS_WAIT_REPLICAS", "--redis-wait-replicas", &Config::redis_wait_replicas, 0, 64,
      "Redis replicas that must acknowledge each cache invalidation (WAIT); 0: none"},
+    {"RIHLA_DRAIN_SECONDS", "--drain-seconds", &Config::drain_seconds, 0, 3600,
+     "on SIGTERM: answer /readyz 503 and close keep-alive connections after their next answer for this long, "
+     "then stop accepting (SIGINT or a second SIGTERM skips it)"},
 });
 
 }  // namespace

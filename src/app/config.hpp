@@ -38,6 +38,7 @@ struct Config {
   int hash_queue = 64;           // logins/signups waiting for them before 503
   int max_connections = 10000;   // open client connections; above it new ones are closed at once
   int redis_wait_replicas = 0;   // WAIT for this many Redis replicas after each invalidation
+  int drain_seconds = 5;         // SIGTERM: /readyz 503 and Connection: close this long, then stop accepting
   LogLevel log_level = LogLevel::kInfo;
   FaultPoint fault = FaultPoint::kNone;  // RIHLA_FAULT, test builds only
 

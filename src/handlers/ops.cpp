@@ -13,15 +13,19 @@ void AddOpsRoutes(http::Router& router, Deps& deps) {
               },
               .runs_inline = true});
 
-  // Ready when the database answers; a cache outage only degrades. Plain JSON either way.
+  // Ready when the database answers and the process is not draining (SIGTERM: a balancer with
+  // active checks takes it out while it still serves); a cache outage only degrades. Plain
+  // JSON either way, status `ok`, `unavailable` or `draining`.
   router.Add({.method = "GET",
               .pattern = "/readyz",
               .handler = [&deps](RequestContext&, const http::Request&, const http::PathParams&) {
                 bool db_ok = deps.db.Ping();
                 std::string cache = deps.cache.Status();
-                boost::json::object body{{"status", db_ok ? "ok" : "unavailable"},
+                bool draining = deps.drain.draining();
+                const char* status = draining ? "draining" : db_ok ? "ok" : "unavailable";
+                boost::json::object body{{"status", status},
                                          {"checks", {{"database", db_ok ? "ok" : "unavailable"}, {"cache", cache}}}};
-                return http::JsonResponse(db_ok ? 200 : 503, boost::json::serialize(body));
+                return http::JsonResponse(db_ok && !draining ? 200 : 503, boost::json::serialize(body));
               }});
 
 }

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cache/search_cache.hpp"
+#include "http/drain.hpp"
 #include "http/router.hpp"
 #include "observability/metrics.hpp"
 #include "storage/database.hpp"
@@ -26,6 +27,7 @@ struct Deps {
   storage::Database& db;
   cache::SearchCache& cache;
   Metrics& metrics;
+  const http::DrainState& drain;     // SIGTERM's drain: /readyz answers 503 while it runs
   std::string demo_payments_secret;  // non-empty: RIHLA_DEMO_PAYMENTS=1 (the webhook secret)
   bool metrics_elsewhere = false;    // RIHLA_METRICS_LISTEN set: /metrics only on that listener
 };

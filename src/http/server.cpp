@@ -13,9 +13,11 @@
 #include <boost/beast/http.hpp>
 
 #include <atomic>
+#include <csignal>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 
 #include "http/request_parser.hpp"
 
@@ -145,9 +147,14 @@ class AcceptFailureLog {
 }  // namespace
 
 struct Server::Impl {
-  Impl(ServerOptions o, Pipeline& p, WorkerPools w, Logger& l)
-      : options(std::move(o)), pipeline(p), pools(w), logger(l), contexts(MakeContexts(options.io_threads)),
-        ioc(*contexts.front()), acceptor(ioc), signals(ioc, SIGINT, SIGTERM) {}
+  Impl(ServerOptions o, Pipeline& p, WorkerPools w, DrainState& d, Logger& l)
+      : options(std::move(o)), pipeline(p), pools(w), drain(d), logger(l), contexts(MakeContexts(options.io_threads)),
+        ioc(*contexts.front()), acceptor(ioc), signals(ioc) {
+    if (options.handle_signals) {
+      signals.add(SIGINT);
+      signals.add(SIGTERM);
+    }
+  }
 
   // One single-threaded io_context per I/O thread: a connection lives on one of them for its
   // whole life, so it needs no strand and the contexts share no locks.
@@ -157,69 +164,108 @@ struct Server::Impl {
     return out;
   }
 
+  static constexpr std::int64_t kBusy = -1;
+  static std::int64_t Now() { return DrainState::Clock::now().time_since_epoch().count(); }
+
   struct SessionEntry {
     beast::tcp_stream* stream;
     asio::any_io_executor executor;
-    // Written by the session on its own thread (no lock on the hot path); read by the drain.
-    std::shared_ptr<std::atomic<bool>> idle;
+    // Since when the connection waits for its next request (steady clock ticks), kBusy while it
+    // reads or answers one. Written by the session on its own thread; read by the drain.
+    std::shared_ptr<std::atomic<std::int64_t>> idle_since;
   };
 
   ServerOptions options;
   Pipeline& pipeline;
   WorkerPools pools;
+  DrainState& drain;
   Logger& logger;
   std::vector<std::unique_ptr<asio::io_context>> contexts;
   asio::io_context& ioc;  // contexts[0]: acceptor, signals, drain
   std::size_t next_context = 0;  // round-robin for accepted connections; used by the acceptor only
   tcp::acceptor acceptor;
   asio::signal_set signals;
-  std::atomic<bool> draining{false};
+  bool drain_running = false;       // the drain coroutine was spawned; on ioc only
+  bool stop_requested = false;      // Stop() was called: no drain period; on ioc only
+  std::atomic<bool> stopping{false};  // the acceptor is closed
   std::atomic<std::size_t> connections{0};
   std::mutex sessions_mu;
   std::unordered_map<std::uint64_t, SessionEntry> sessions;  // guarded by sessions_mu
   std::uint64_t next_session_id = 0;                           // guarded by sessions_mu
 
   std::uint64_t Register(beast::tcp_stream* stream, asio::any_io_executor executor,
-                         std::shared_ptr<std::atomic<bool>> idle) {
+                         std::shared_ptr<std::atomic<std::int64_t>> idle_since) {
     std::lock_guard lock(sessions_mu);
     std::uint64_t id = ++next_session_id;
-    sessions.emplace(id, SessionEntry{stream, std::move(executor), std::move(idle)});
+    sessions.emplace(id, SessionEntry{stream, std::move(executor), std::move(idle_since)});
     return id;
   }
   void Unregister(std::uint64_t id) {
     std::lock_guard lock(sessions_mu);
     sessions.erase(id);
   }
-  // Closes connections that wait for their next request. Each close runs on the session's own
-  // executor and re-checks the registry, so it never touches a stream that is gone or busy.
-  void CloseIdleSessions() {
+  // Closes the connections that have waited for their next request since `since` or earlier.
+  // Each close runs on the session's own executor and re-checks the registry, so it never
+  // touches a stream that is gone or busy.
+  void CloseSessionsIdleSince(std::int64_t since) {
+    auto idle = [since](const SessionEntry& e) {
+      std::int64_t t = e.idle_since->load();
+      return t != kBusy && t <= since;
+    };
     std::lock_guard lock(sessions_mu);
     for (auto& [id, entry] : sessions) {
-      if (!entry.idle->load()) continue;
-      asio::post(entry.executor, [this, id = id] {
+      if (!idle(entry)) continue;
+      asio::post(entry.executor, [this, id = id, idle] {
         std::lock_guard inner(sessions_mu);
         auto it = sessions.find(id);
-        if (it != sessions.end() && it->second.idle->load()) it->second.stream->socket().close();
+        if (it != sessions.end() && idle(it->second)) it->second.stream->socket().close();
       });
     }
   }
 
-  void BeginDrain() {
-    if (draining.exchange(true)) return;
-    LogEvent(logger, LogLevel::kInfo, "shutting down: draining connections",
-             {{"connections", static_cast<std::int64_t>(connections.load())}});
-    beast::error_code ec;
-    acceptor.close(ec);
-    signals.cancel();
-    CloseIdleSessions();
-    asio::co_spawn(ioc, WaitForDrain(), asio::detached);
+  // SIGTERM begins the drain; SIGINT, or SIGTERM again, cuts its period short. On ioc.
+  void OnSignal(int signo) {
+    bool began = drain.Begin();
+    if (signo == SIGINT || !began) drain.Hurry();
+    if (began) {
+      LogEvent(logger, LogLevel::kInfo, "shutting down: draining",
+               {{"connections", static_cast<std::int64_t>(connections.load())},
+                {"drain_ms", static_cast<std::int64_t>(signo == SIGINT ? 0 : drain.period().count())}});
+    } else {
+      LogEvent(logger, LogLevel::kInfo, "shutting down: drain period cut short");
+    }
+    signals.async_wait([this](const beast::error_code& ec, int next) {
+      if (!ec) OnSignal(next);
+    });
+    StartDrain();
   }
 
-  awaitable<void> WaitForDrain() {
+  void StartDrain() {
+    if (std::exchange(drain_running, true)) return;
+    asio::co_spawn(ioc, Drain(), asio::detached);
+  }
+
+  // The phases after the signal: serve (answers carry Connection: close) until the period is
+  // over, stop accepting, then wait for the connections to end.
+  awaitable<void> Drain() {
     asio::steady_timer timer(ioc);
+    while (!stop_requested && !drain.PeriodOver(DrainState::Clock::now())) {
+      timer.expires_after(std::chrono::milliseconds(20));
+      co_await timer.async_wait(kTuple);
+    }
+    stopping.store(true);
+    beast::error_code ec;
+    acceptor.close(ec);
+    LogEvent(logger, LogLevel::kInfo, "drain period over: not accepting connections",
+             {{"connections", static_cast<std::int64_t>(connections.load())}});
+    // Idle through the whole period: whoever holds it has not used it since the drain began (a
+    // balancer whose keepalive_timeout is shorter than the period has closed it already). A
+    // connection that became idle during the period is left to its next request (answered with
+    // Connection: close) or its idle timeout; after a hurry every idle connection goes.
     auto deadline = std::chrono::steady_clock::now() + options.drain_timeout;
     while (connections.load() > 0 && std::chrono::steady_clock::now() < deadline) {
-      CloseIdleSessions();
+      bool all_idle = stop_requested || drain.hurried() || drain.period().count() == 0;
+      CloseSessionsIdleSince(all_idle ? Now() : drain.began_at().time_since_epoch().count());
       timer.expires_after(std::chrono::milliseconds(20));
       co_await timer.async_wait(kTuple);
     }
@@ -227,6 +273,7 @@ struct Server::Impl {
       LogEvent(logger, LogLevel::kWarn, "drain timeout: closing remaining connections",
                {{"connections", static_cast<std::int64_t>(connections.load())}});
     }
+    signals.cancel();
     for (auto& c : contexts) c->stop();
   }
 
@@ -241,7 +288,7 @@ struct Server::Impl {
       auto& target = *contexts[next_context++ % contexts.size()];
       auto [ec, socket] = co_await acceptor.async_accept(target, kTuple);
       if (ec) {
-        if (draining.load() || ec == asio::error::operation_aborted) co_return;
+        if (stopping.load() || ec == asio::error::operation_aborted) co_return;
         if (!IsResourceExhaustion(ec)) continue;  // e.g. ECONNABORTED: that one client gave up
         failures.Record(logger, ec, connections.load());
         backoff.expires_after(kAcceptBackoff);
@@ -301,24 +348,24 @@ struct Server::Impl {
   }
 
   // One connection: read a request, dispatch it, write the answer, until the client or the
-  // drain ends it. `idle` is true only while waiting for the next request (the drain closes
-  // such connections).
+  // drain ends it. `idle_since` is set only while waiting for the next request (the drain
+  // closes connections idle since before it began). While draining every answer carries
+  // Connection: close, so the connection ends after it.
   awaitable<void> Session(tcp::socket socket) {
     beast::tcp_stream stream(std::move(socket));
     beast::error_code ignored;
     stream.socket().set_option(tcp::no_delay(true), ignored);
-    auto idle = std::make_shared<std::atomic<bool>>(true);
-    std::uint64_t id = Register(&stream, stream.get_executor(), idle);
+    auto idle_since = std::make_shared<std::atomic<std::int64_t>>(Now());
+    std::uint64_t id = Register(&stream, stream.get_executor(), idle_since);
     beast::flat_buffer buffer;
     for (;;) {
-      if (draining.load() && buffer.size() == 0) break;
       RequestParser parser;
       ApplyRequestLimits(parser, options);
       stream.expires_after(options.read_timeout);
       auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
       if (!ec) ec = CheckHeaderSize(n, options);
       if (!ec && !parser.is_done()) std::tie(ec, n) = co_await bhttp::async_read(stream, buffer, parser, kTuple);
-      idle->store(false);
+      idle_since->store(kBusy);
       if (ec) {
         auto rejection = RejectionFor(ec, options);
         if (rejection) co_await Reject(stream, *rejection, parser);
@@ -331,10 +378,10 @@ struct Server::Impl {
       Request request = ToRequest(msg);
       if (head) request.method = "GET";
       Response r = co_await Dispatch(std::move(request));
-      keep_alive = keep_alive && !draining.load();
+      keep_alive = keep_alive && !drain.draining() && !stopping.load();
       bool ok = co_await Write(stream, std::move(r), version, keep_alive, head);
       if (!ok || !keep_alive) break;
-      idle->store(true);
+      idle_since->store(Now());
     }
     Unregister(id);
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -342,8 +389,8 @@ struct Server::Impl {
   }
 };
 
-Server::Server(ServerOptions options, Pipeline& pipeline, WorkerPools pools, Logger& logger)
-    : impl_(std::make_unique<Impl>(std::move(options), pipeline, pools, logger)) {}
+Server::Server(ServerOptions options, Pipeline& pipeline, WorkerPools pools, DrainState& drain, Logger& logger)
+    : impl_(std::make_unique<Impl>(std::move(options), pipeline, pools, drain, logger)) {}
 
 Server::~Server() = default;
 
@@ -359,9 +406,11 @@ std::uint16_t Server::Listen() {
 
 void Server::Run() {
   auto& impl = *impl_;
-  impl.signals.async_wait([&impl](const beast::error_code& ec, int) {
-    if (!ec) impl.BeginDrain();
-  });
+  if (impl.options.handle_signals) {
+    impl.signals.async_wait([&impl](const beast::error_code& ec, int signo) {
+      if (!ec) impl.OnSignal(signo);
+    });
+  }
   asio::co_spawn(impl.ioc, impl.Accept(), asio::detached);
   // Keep every context running until the drain stops them, even while it has no connection.
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
@@ -372,6 +421,14 @@ void Server::Run() {
   }
   impl.ioc.run();
   for (auto& t : threads) t.join();
+}
+
+void Server::Stop() {
+  auto& impl = *impl_;
+  asio::post(impl.ioc, [&impl] {
+    impl.stop_requested = true;
+    impl.StartDrain();
+  });
 }
 
 }  // namespace rihla::http

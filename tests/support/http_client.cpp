@@ -150,6 +150,20 @@ HttpResponse HttpClient::SendRaw(std::string_view bytes) {
   return r;
 }
 
+HttpResponse HttpClient::SendOn(int fd, std::string_view bytes) {
+  std::string saved;
+  saved.swap(buffer_);
+  try {
+    WriteAll(fd, bytes);
+    HttpResponse r = ReadResponse(fd);
+    buffer_.swap(saved);
+    return r;
+  } catch (...) {
+    buffer_.swap(saved);
+    throw;
+  }
+}
+
 bool WaitForPeerClose(int fd, int timeout_ms) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (std::chrono::steady_clock::now() < deadline) {

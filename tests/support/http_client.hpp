@@ -40,6 +40,9 @@ class HttpClient {
   HttpResponse SendRaw(std::string_view bytes);
   // Opens a connection, returns its fd (the caller owns it). For slow-client tests.
   int Connect();
+  // Writes `bytes` on the caller's open connection `fd` and reads one response from it, on
+  // that connection only (no reconnect). Throws std::runtime_error when it is closed.
+  HttpResponse SendOn(int fd, std::string_view bytes);
 
  private:
   HttpResponse ReadResponse(int fd);

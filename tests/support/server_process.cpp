@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -28,6 +29,12 @@ std::string MakeTempDir() {
   char tmpl[] = "/tmp/rihla-ft.XXXXXX";
   if (::mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
   return tmpl;
+}
+
+// The whole file, or "" when it does not exist.
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 // Waits for pid to exit within timeout; returns the wait status or -1 on timeout.
@@ -75,7 +82,8 @@ int Spawn(const std::vector<std::string>& args, const std::vector<std::string>& 
 
 std::string Backend() {
   const char* b = std::getenv("RIHLA_TEST_BACKEND");
-  return b != nullptr && *b != '\0' ? b : "sqlite";
+  if (b != nullptr && *b != '\0') return b;
+  return Topology() == "nginx" ? "postgres" : "sqlite";  // balanced instances share a server database
 }
 
 std::string FreshDatabaseUrl(const std::string& dir) {
@@ -90,7 +98,26 @@ std::string FreshDatabaseUrl(const std::string& dir) {
   return url.substr(0, url.rfind('/') + 1) + name;
 }
 
+std::string Topology() {
+  const char* t = std::getenv("RIHLA_TEST_TOPOLOGY");
+  return t != nullptr ? t : "";
+}
+
+namespace {
+constexpr int kBalancedInstances = 3;
+}  // namespace
+
 ServerProcess::ServerProcess(ServerConfig config) : config_(std::move(config)) {
+  if (Topology() == "nginx") {
+    // Instances behind a balancer share the search cache, or they would serve each other's
+    // stale entries: the topology is N instances + one server database + Redis.
+    const char* redis = std::getenv("RIHLA_TEST_REDIS_URL");
+    if (redis == nullptr) throw std::runtime_error("RIHLA_TEST_TOPOLOGY=nginx needs RIHLA_TEST_REDIS_URL");
+    config_.env.try_emplace("RIHLA_REDIS_URL", redis);
+    peers_.resize(kBalancedInstances - 1);
+  } else if (!Topology().empty()) {
+    throw std::runtime_error("RIHLA_TEST_TOPOLOGY must be empty or nginx");
+  }
   dir_ = MakeTempDir();
   log_path_ = dir_ + "/server.log";
   database_url_ = config_.database_url.empty() ? FreshDatabaseUrl(dir_) : config_.database_url;
@@ -107,6 +134,7 @@ ServerProcess::ServerProcess(ServerConfig config) : config_(std::move(config)) {
 
 ServerProcess::~ServerProcess() {
   if (pid_ > 0) Terminate();
+  StopBalancer();
   std::string cmd = "rm -rf '" + dir_ + "'";
   if (std::system(cmd.c_str()) != 0) {
   }
@@ -125,6 +153,7 @@ std::vector<std::string> ServerProcess::Environment() const {
   vars["RIHLA_WEBHOOK_SECRET"] = kWebhookSecret;
   vars["RIHLA_THREADS"] = "2";
   vars["RIHLA_LOG_LEVEL"] = "debug";
+  vars["RIHLA_DRAIN_SECONDS"] = "0";  // Terminate() is a stop, not a drain, unless a test sets it
   for (const auto& [k, v] : config_.env) vars[k] = v;
   std::vector<std::string> out;
   for (const auto& [k, v] : vars) {
@@ -146,36 +175,72 @@ int ServerProcess::RunCommand(const std::vector<std::string>& args) const {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-void ServerProcess::Start(int port) {
-  ++starts_;
-  std::size_t log_offset = LogText().size();
-  pid_ = Spawn({RIHLA_BINARY, "serve", "--listen", "127.0.0.1:" + std::to_string(port)}, Environment(), log_path_,
-               config_.open_file_limit);
+int ServerProcess::SpawnServe(int port, const std::string& log_path, int& pid) {
+  auto read_log = [&log_path] { return ReadFile(log_path); };
+  std::size_t log_offset = read_log().size();
+  pid = Spawn({RIHLA_BINARY, "serve", "--listen", "127.0.0.1:" + std::to_string(port)}, Environment(), log_path,
+              config_.open_file_limit);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < deadline) {
-    std::string text = LogText().substr(log_offset);
+    std::string text = read_log().substr(log_offset);
     std::istringstream lines(text);
     std::string line;
     while (std::getline(lines, line)) {
       if (line.find("\"msg\":\"listening\"") == std::string::npos) continue;
       auto v = boost::json::parse(line).as_object();
-      port_ = static_cast<int>(v.at("port").as_int64());
-      return;
+      return static_cast<int>(v.at("port").as_int64());
     }
     int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      pid = -1;
       throw std::runtime_error("rihla serve exited at start-up:\n" + text);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  Kill();
-  throw std::runtime_error("rihla serve did not start listening in time:\n" + LogText());
+  ::kill(pid, SIGKILL);
+  WaitPid(pid, 10000);
+  pid = -1;
+  throw std::runtime_error("rihla serve did not start listening in time:\n" + read_log());
+}
+
+void ServerProcess::Start(int port) {
+  ++starts_;
+  port_ = SpawnServe(port, log_path_, pid_);
+  if (peers_.empty()) return;
+  // The other instances keep their ports across restarts: the balancer's upstreams stay valid.
+  for (std::size_t i = 0; i < peers_.size(); ++i) {
+    auto& peer = peers_[i];
+    if (peer.log_path.empty()) peer.log_path = dir_ + "/server-" + std::to_string(i + 2) + ".log";
+    if (peer.pid <= 0) peer.port = SpawnServe(peer.port, peer.log_path, peer.pid);
+  }
+  if (lb_port_ > 0) return;
+  std::string cmd = std::string("'") + RIHLA_SOURCE_DIR + "/scripts/lb.sh' start '" + dir_ + "/lb' nginx " +
+                    std::to_string(port_);
+  for (const auto& peer : peers_) cmd += " " + std::to_string(peer.port);
+  cmd += " 2>>'" + dir_ + "/lb.log'";
+  FILE* out = ::popen(cmd.c_str(), "r");
+  if (out == nullptr) throw std::runtime_error("cannot run scripts/lb.sh");
+  char buf[64] = {};
+  bool got = std::fgets(buf, sizeof buf, out) != nullptr;
+  int rc = ::pclose(out);
+  if (!got || rc != 0) {
+    throw std::runtime_error("scripts/lb.sh could not start nginx:\n" + ReadFile(dir_ + "/lb.log"));
+  }
+  lb_port_ = std::stoi(buf);
+}
+
+void ServerProcess::StopBalancer() {
+  if (lb_port_ <= 0) return;
+  std::string cmd = std::string("'") + RIHLA_SOURCE_DIR + "/scripts/lb.sh' stop '" + dir_ + "/lb' 2>>'" + dir_ +
+                    "/lb.log'";
+  if (std::system(cmd.c_str()) != 0) {
+  }
+  lb_port_ = 0;
 }
 
 void ServerProcess::Restart() {
   if (pid_ > 0) Terminate();
-  Start();
+  Start(peers_.empty() ? 0 : port_);  // behind a balancer the instances keep their ports
 }
 
 void ServerProcess::RestartOnSamePort() {
@@ -185,7 +250,18 @@ void ServerProcess::RestartOnSamePort() {
 
 int ServerProcess::Terminate() {
   if (pid_ <= 0) return -1;
+  for (auto& peer : peers_) {
+    if (peer.pid > 0) ::kill(peer.pid, SIGTERM);
+  }
   ::kill(pid_, SIGTERM);
+  for (auto& peer : peers_) {
+    if (peer.pid <= 0) continue;
+    if (WaitPid(peer.pid, 15000) == -1) {
+      ::kill(peer.pid, SIGKILL);
+      WaitPid(peer.pid, 10000);
+    }
+    peer.pid = -1;
+  }
   int status = WaitPid(pid_, 15000);
   if (status == -1) {
     Kill();
@@ -195,7 +271,25 @@ int ServerProcess::Terminate() {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+void ServerProcess::Signal(int signo) const {
+  if (pid_ > 0) ::kill(pid_, signo);
+}
+
+int ServerProcess::WaitForExit(int timeout_ms) {
+  if (pid_ <= 0) return -1;
+  int status = WaitPid(pid_, timeout_ms);
+  if (status == -1) return -1;
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 void ServerProcess::Kill() {
+  for (auto& peer : peers_) {
+    if (peer.pid <= 0) continue;
+    ::kill(peer.pid, SIGKILL);
+    WaitPid(peer.pid, 10000);
+    peer.pid = -1;
+  }
   if (pid_ <= 0) return;
   ::kill(pid_, SIGKILL);
   WaitPid(pid_, 10000);
@@ -211,10 +305,11 @@ bool ServerProcess::WaitForKillSignal(int timeout_ms) {
 }
 
 std::string ServerProcess::LogText() const {
-  std::ifstream in(log_path_);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  std::string text = ReadFile(log_path_);
+  for (const auto& peer : peers_) {
+    if (!peer.log_path.empty()) text += ReadFile(peer.log_path);
+  }
+  return text;
 }
 
 std::vector<boost::json::object> ServerProcess::LogLines() const {

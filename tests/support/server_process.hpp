@@ -15,6 +15,10 @@ namespace rihla::test {
 std::string Backend();
 // A URL to a new, empty database of the configured backend (SQLite: a file under `dir`).
 std::string FreshDatabaseUrl(const std::string& dir);
+// RIHLA_TEST_TOPOLOGY: empty (one instance, reached directly) or `nginx`: every ServerProcess is
+// 3 instances on one database (PostgreSQL unless RIHLA_TEST_BACKEND says otherwise) and the Redis of RIHLA_TEST_REDIS_URL, behind nginx running the
+// shipped deploy/nginx.conf (scripts/lb.sh), and port() is nginx's.
+std::string Topology();
 
 struct ServerConfig {
   std::string database_url;  // empty: a fresh database
@@ -33,7 +37,9 @@ class ServerProcess {
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
 
-  int port() const { return port_; }
+  // Where clients connect: the instance, or the balancer in front of the instances.
+  int port() const { return lb_port_ > 0 ? lb_port_ : port_; }
+  // The (first) instance's pid.
   int pid() const { return pid_; }
   const std::string& database_url() const { return database_url_; }
   const std::string& dir() const { return dir_; }
@@ -42,6 +48,11 @@ class ServerProcess {
   int Terminate();
   // SIGKILL and reap.
   void Kill();
+  // Sends `signo` (SIGTERM, SIGINT) and returns at once; see WaitForExit.
+  void Signal(int signo) const;
+  // Waits up to timeout_ms for the process to exit; returns its exit status, 128 + the signal
+  // that killed it, or -1 when it still runs.
+  int WaitForExit(int timeout_ms);
   // Waits for the process to exit by itself (e.g. a fault point); returns true if it died of SIGKILL.
   bool WaitForKillSignal(int timeout_ms);
   // Starts the binary again on the same database (a new port).
@@ -51,7 +62,7 @@ class ServerProcess {
   void RestartOnSamePort();
   bool Running() const { return pid_ > 0; }
 
-  // Every JSON log line written so far (non-JSON lines are skipped).
+  // Every JSON log line written so far, of every instance (non-JSON lines are skipped).
   std::vector<boost::json::object> LogLines() const;
   std::string LogText() const;
 
@@ -60,7 +71,20 @@ class ServerProcess {
 
  private:
   void Start(int port = 0);  // 0: a free port
+  // Spawns `serve` on `port` (0: a free one) logging to `log_path`; returns the bound port.
+  int SpawnServe(int port, const std::string& log_path, int& pid);
   std::vector<std::string> Environment() const;
+  void StopBalancer();
+
+  // RIHLA_TEST_TOPOLOGY=nginx: the other instances (the first is pid_, port_, log_path_), and
+  // the balancer (its state dir under dir_).
+  struct Peer {
+    int pid = -1;
+    int port = 0;
+    std::string log_path;
+  };
+  std::vector<Peer> peers_;
+  int lb_port_ = 0;
 
   ServerConfig config_;
   std::string dir_;

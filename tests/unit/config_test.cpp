@@ -33,8 +33,9 @@ TEST(Config, EverySettingHasItsOwnVariableFlagAndANonEmptyRange) {
     EXPECT_TRUE(envs.insert(s.env).second) << s.env;
     EXPECT_TRUE(flags.insert(s.flag).second) << s.flag;
     EXPECT_LE(s.min, s.max) << s.env;
-    // A replica count is the one setting whose 0 means "off" (no WAIT), not a zero period.
-    if (std::string(s.env) != "RIHLA_REDIS_WAIT_REPLICAS") {
+    // 0 means "off" for a replica count (no WAIT) and for the drain period (stop at once on
+    // SIGTERM), never a zero divisor or lease.
+    if (std::string(s.env) != "RIHLA_REDIS_WAIT_REPLICAS" && std::string(s.env) != "RIHLA_DRAIN_SECONDS") {
       EXPECT_GE(s.min, 1) << s.env << ": 0 would divide by zero or disable a lease";
     }
     EXPECT_EQ(&IntSettingByFlag(s.flag), &s);
@@ -42,6 +43,8 @@ TEST(Config, EverySettingHasItsOwnVariableFlagAndANonEmptyRange) {
   EXPECT_THROW(IntSettingByFlag("--no-such-flag"), std::out_of_range);
   EXPECT_EQ(IntSettingByFlag("--redis-wait-replicas").min, 0);
   EXPECT_EQ(Config{}.redis_wait_replicas, 0);
+  EXPECT_EQ(IntSettingByFlag("--drain-seconds").min, 0);
+  EXPECT_EQ(Config{}.drain_seconds, 5);
 }
 
 TEST(Config, ParseIntSettingAcceptsOnlyWholeNumbersInRange) {

@@ -28,7 +28,8 @@ std::set<std::string> RouterRoutes() {
   services::AuthService auth(db, "");
   services::BookingService bookings(db, idem, flights, std::chrono::seconds(1));
   services::PaymentService payments(idem, "");
-  handlers::Deps deps{flights, auth, bookings, payments, db, cache, metrics};
+  http::DrainState drain(std::chrono::seconds(0));
+  handlers::Deps deps{flights, auth, bookings, payments, db, cache, metrics, drain};
   http::Router router;
   handlers::RegisterRoutes(router, deps);
   std::set<std::string> out;

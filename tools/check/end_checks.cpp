@@ -256,6 +256,8 @@ void Runner::WriteOutputs(double load_seconds) {
   summary.faults = faults_;
   summary.cache_hits = cache_hits_;
   summary.cache_misses = cache_misses_;
+  summary.transport = transport_;
+  summary.transport["reused_closed"] = client_.reused_closed();
   for (const auto& name : InvariantNames()) summary.invariants[name] = std::move(violations_[name]);
   summary.notes = notes_;
   summary.history = &history_;

@@ -67,7 +67,10 @@ asio::awaitable<HttpAnswer> HttpClient::Send(std::size_t t, std::string method, 
     HttpAnswer answer = co_await Exchange(pool, conn, reused, method, path, body, headers, timeout_seconds);
     // `reused` stays true only when a pooled connection failed before any byte of an answer:
     // the server closed it while idle, so the request never reached it.
-    if (!answer.answered && reused && attempt == 0) continue;
+    if (!answer.answered && reused && attempt == 0) {
+      ++reused_closed_;
+      continue;
+    }
     if (answer.answered && conn && pool.idle.size() < 256) pool.idle.push_back(std::move(conn));
     co_return answer;
   }

@@ -39,6 +39,10 @@ class HttpClient {
   ~HttpClient();
 
   std::size_t target_count() const { return pools_.size(); }
+  // Pooled connections found closed before any answer byte and resent on a fresh one: not
+  // failures the caller saw, but a balancer or server closing kept-alive connections under
+  // its clients.
+  long long reused_closed() const { return reused_closed_; }
   const Target& target(std::size_t i) const { return pools_[i]->target; }
 
   // Sends one request to target `t`, reusing an idle connection when one is pooled (and retrying
@@ -49,6 +53,7 @@ class HttpClient {
 
  private:
   struct Connection;
+  long long reused_closed_ = 0;
   struct Pool {
     Target target;
     std::vector<boost::asio::ip::tcp::endpoint> endpoints;

@@ -17,6 +17,14 @@ long long RunSummary::TotalViolations() const {
   return n;
 }
 
+long long RunSummary::TransportErrors() const {
+  long long n = 0;
+  for (const auto& [kind, count] : transport) {
+    if (kind != "reused_closed" && kind != "impatient_timeout") n += count;
+  }
+  return n;
+}
+
 double Percentile(std::vector<double>& values, double p) {
   if (values.empty()) return 0;
   std::sort(values.begin(), values.end());
@@ -73,6 +81,9 @@ void PrintTables(const RunSummary& s, std::ostream& out) {
       << (lookups > 0 ? Fixed(100.0 * static_cast<double>(s.cache_hits) / static_cast<double>(lookups)) + "%"
                       : std::string("n/a"))
       << " (" << s.cache_hits << " HIT, " << s.cache_misses << " MISS)\n";
+  out << "transport errors: " << s.TransportErrors();
+  for (const auto& [kind, n] : s.transport) out << " " << kind << ":" << n;
+  out << "\n";
   for (const auto& f : s.faults) {
     out << "fault at " << Fixed(f.at) << "s: " << f.command << " -> "
         << (f.started < 0 ? std::string("not run") : "exit " + std::to_string(f.exit_status)) << "\n";
@@ -139,6 +150,8 @@ json::object ReportJson(const RunSummary& s) {
   json::array targets;
   for (const auto& t : s.targets) targets.push_back(json::string(t));
   long long lookups = s.cache_hits + s.cache_misses;
+  json::object transport{{"errors", s.TransportErrors()}};
+  for (const auto& [kind, n] : s.transport) transport[kind] = n;
   return json::object{
       {"invariants", std::move(inv)},
       {"ops", std::move(ops)},
@@ -147,6 +160,7 @@ json::object ReportJson(const RunSummary& s) {
                              {"misses", s.cache_misses},
                              {"hit_ratio", lookups > 0 ? static_cast<double>(s.cache_hits) / static_cast<double>(lookups)
                                                        : 0.0}}},
+      {"transport", std::move(transport)},
       {"timeline", std::move(timeline)},
       {"duration_s", s.duration_s},
       {"seed", s.seed},

@@ -42,11 +42,18 @@ struct RunSummary {
   std::vector<FaultRecord> faults;
   long long cache_hits = 0;
   long long cache_misses = 0;
+  // Requests without an HTTP answer by kind ("connect", "write", "read", "timeout", "resolve",
+  // "impatient_timeout": the workload's deliberately short first timeouts), and
+  // "reused_closed" (HttpClient::reused_closed()).
+  std::map<std::string, long long> transport;
   std::map<std::string, std::vector<Violation>> invariants;  // every name of InvariantNames()
   std::vector<std::string> notes;                            // skipped checks, unsupported endpoints
   const History* history = nullptr;
 
   long long TotalViolations() const;
+  // Requests that got no HTTP answer because of the network or the servers (connect, write,
+  // read, timeout, resolve failures; not the impatient timeouts, not reused_closed).
+  long long TransportErrors() const;
 };
 
 // p in [0, 1]; 0 for an empty sample. Sorts `values`.

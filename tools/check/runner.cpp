@@ -190,6 +190,9 @@ awaitable<std::size_t> Runner::Call(std::uint64_t op_id, std::string op, std::si
     }
   } else {
     r.error = a.error;
+    // A timeout shorter than kRequestTimeout is the workload's impatient client, not a fault.
+    bool impatient = a.error == "timeout" && timeout < kRequestTimeout;
+    ++transport_[impatient ? "impatient_timeout" : a.error.substr(0, a.error.find(':'))];
     ++stats.statuses["error"];
     ++errors_;
     ++timeline_[second].errors;

@@ -275,6 +275,7 @@ class Runner {
   std::vector<TimelinePoint> timeline_;
   long long online_stale_reads_ = 0;  // reads CheckOnline flagged (the end check reports them)
   long long errors_ = 0, online_violations_ = 0, cache_hits_ = 0, cache_misses_ = 0;
+  std::map<std::string, long long> transport_;  // RunSummary::transport, but reused_closed
   bool load_done_ = false;
   double retry_deadline_ = 0;  // UntilFinal stops retrying after this (seconds since start)
 
