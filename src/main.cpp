@@ -41,7 +41,7 @@ CLI::App* AddServe(CLI::App& cli, Config& config) {
   serve->add_option("--listen", config.listen, "RIHLA_LISTEN: address:port")->capture_default_str();
   serve->add_option("--metrics-listen", config.metrics_listen,
                     "RIHLA_METRICS_LISTEN: address:port serving /metrics only (unset: /metrics on --listen)");
-  serve->add_option("--redis-url", config.redis_url, "RIHLA_REDIS_URL: redis://host:port[/db] (default: in-process cache)");
+  serve->add_option("--redis-url", config.redis_url, "RIHLA_REDIS_URL: redis://host:port[/db], redis-cluster://host:port[,...] or redis-sentinel://host:port[,...]/master (default: in-process cache)");
   serve->add_option("--admin-token", config.admin_token, "RIHLA_ADMIN_TOKEN: bearer token for /v1/admin/* (unset: admin API disabled)");
   serve->add_option("--webhook-secret", config.webhook_secret, "RIHLA_WEBHOOK_SECRET: HMAC secret for Rihla-Signature (unset: webhook answers 503)");
   for (const auto& s : rihla::app::IntSettings()) AddIntFlag(*serve, config, s.flag);

@@ -56,3 +56,18 @@ redis_cleanup() { :; }
 
 redis_env_prefix() { echo REDIS; }
 redis_url() { echo "redis://127.0.0.1:$1"; }
+
+# Shared with redis-cluster.sh and redis-sentinel.sh.
+# redis_stop_one WHAT PID: SIGTERM, then SIGKILL after STOP_TIMEOUT; nothing when PID is empty.
+redis_stop_one() {
+  [[ -n $2 ]] || return 0
+  log "$1: stopping (pid $2)"
+  stop_pid "$1" "$2" TERM "$STOP_TIMEOUT"
+}
+
+# redis_loopback_list PORT...: 127.0.0.1:PORT,127.0.0.1:PORT...
+redis_loopback_list() {
+  local port list=""
+  for port in "$@"; do list+="${list:+,}127.0.0.1:$port"; done
+  echo "$list"
+}

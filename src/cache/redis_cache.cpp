@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <csignal>
+#include <map>
 #include <stdexcept>
 #include <string_view>
 #include <thread>
@@ -99,7 +100,7 @@ std::int64_t NowMs() {
 
 RedisCache::RedisCache(std::string url, Metrics& metrics, Logger& logger, std::chrono::milliseconds ttl,
                        Options opts)
-    : client_(ParseRedisUrl(url), opts.connect_timeout, opts.command_timeout, opts.pool_size),
+    : client_(ParseRedisTarget(url), opts.connect_timeout, opts.command_timeout, opts.pool_size),
       hits_(metrics.Family(metric::kCacheRequests).WithLabels("hit")),
       misses_(metrics.Family(metric::kCacheRequests).WithLabels("miss")),
       coalesced_(metrics.Family(metric::kCacheRequests).WithLabels("coalesced")),
@@ -108,7 +109,8 @@ RedisCache::RedisCache(std::string url, Metrics& metrics, Logger& logger, std::c
       logger_(logger),
       ttl_(ttl),
       gen_ttl_seconds_(std::max<std::int64_t>((ttl.count() * 10 + 999) / 1000, 24 * 60 * 60)),
-      opts_(opts) {
+      opts_(opts),
+      recovery_(client_.target().mode == RedisMode::kSentinel ? milliseconds(500) : milliseconds(5000)) {
   if (ttl.count() <= 0) throw std::invalid_argument("redis cache: ttl must be positive");
   if (opts_.fill_lease.count() <= 0 || opts_.connect_timeout.count() <= 0 || opts_.command_timeout.count() <= 0) {
     throw std::invalid_argument("redis cache: timeouts and fill lease must be positive");
@@ -120,9 +122,7 @@ RedisCache::RedisCache(std::string url, Metrics& metrics, Logger& logger, std::c
   if (sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) std::signal(SIGPIPE, SIG_IGN);
 
   std::string error;
-  if (auto conn = client_.Connect(error)) {
-    client_.Release(*conn, true);
-  } else {
+  if (!client_.Refresh(error)) {
     redis_errors_.Increment();
     Warn("redis cache unreachable at start-up; serving from the database", error);
     recovery_.MarkDegraded();
@@ -152,33 +152,14 @@ RedisCache::Keys RedisCache::MakeKeys(const domain::CacheScope& scope, const std
   return Keys{base + "gen", base + "e:" + hash, base + "lock:" + hash + ":"};
 }
 
-RedisCache::Conn RedisCache::Acquire(const char* op) {
+// Routed by the first key (its scope's hash tag); RedisClient follows redirects and retries a
+// stale pooled connection once (every command rihla sends is idempotent).
+RedisCache::Reply RedisCache::Command(const std::vector<std::string>& args, const char* op) {
+  Reply reply;
   std::string error;
-  if (auto conn = client_.Acquire(error)) return *conn;
+  if (client_.Run(args, reply, error)) return reply;
   OnRedisError(op, error);
   throw RedisFailure{};
-}
-
-RedisCache::Reply RedisCache::Command(const std::vector<std::string>& args, const char* op) {
-  for (int attempt = 0;; ++attempt) {
-    Conn conn = Acquire(op);
-    Reply reply;
-    std::string error;
-    if (client_.Exec(conn, args, reply, error)) {
-      client_.Release(conn, true);
-      return reply;
-    }
-    // A pooled connection that the server closed while idle (Redis restarted, idle timeout):
-    // the pool is probably all stale; retry once on a fresh connection. Commands are idempotent.
-    bool stale = !reply && attempt == 0 && conn.reused && conn.ctx->err == REDIS_ERR_EOF;
-    client_.Release(conn, reply != nullptr);  // an error reply leaves the connection usable
-    if (stale) {
-      client_.DrainPool();
-      continue;
-    }
-    OnRedisError(op, error);
-    throw RedisFailure{};
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -190,7 +171,7 @@ void RedisCache::Warn(const std::string& msg, const std::string& error) {
   if (last != 0 && now - last < 1000) return;
   if (!last_warn_ms_.compare_exchange_strong(last, now)) return;
   logger_.Write(LogLevel::kWarn, msg,
-                {{"error", error}, {"redis", client_.url().host + ":" + std::to_string(client_.url().port)}});
+                {{"error", error}, {"redis", client_.target().Describe()}});
 }
 
 void RedisCache::OnRedisError(const char* op, const std::string& error) {
@@ -204,69 +185,79 @@ void RedisCache::OnRedisError(const char* op, const std::string& error) {
 // (RedisRecovery decides that, under the lock that queues failed invalidations).
 bool RedisCache::TryRecover() {
   std::string error;
-  auto conn = client_.Connect(error);
-  Reply reply;
-  if (conn && !client_.Exec(*conn, {"PING"}, reply, error)) {
-    redisFree(conn->ctx);
-    conn.reset();
-  }
-  if (!conn) {
+  // Learns the topology again (slot map, or the primary from the sentinels) and PINGs every
+  // primary: the cache is used again only once every slot can be reached.
+  if (!client_.Refresh(error)) {
     redis_errors_.Increment();
     Warn("redis cache reconnect failed; serving from the database", error);
     return false;
   }
   while (auto work = recovery_.TakePendingOrRecover()) {
-    if (!Reapply(*conn, *work, error)) {
+    if (!Reapply(*work, error)) {
       recovery_.Requeue(std::move(*work));
-      redisFree(conn->ctx);
+      client_.DrainPool();
       redis_errors_.Increment();
       Warn("redis cache could not re-apply failed invalidations; serving from the database", error);
       return false;
     }
   }
-  client_.Release(*conn, true);
   bool recovered = !recovery_.degraded();
   if (recovered) logger_.Write(LogLevel::kInfo, "redis cache reconnected");
   return recovered;
 }
 
-bool RedisCache::Reapply(Conn& conn, const RedisRecovery::Pending& work, std::string& error) {
-  if (work.purge && !ScanUnlink(conn, error)) return false;
+bool RedisCache::Reapply(const RedisRecovery::Pending& work, std::string& error) {
+  if (work.purge && !ScanUnlink(error)) return false;
   Reply reply;
   for (const domain::CacheScope& scope : work.scopes) {
-    if (!client_.Exec(conn, {"SET", GenKey(scope), RandomHex(16), "EX", std::to_string(gen_ttl_seconds_)}, reply,
-                      error)) {
+    if (!client_.Run({"SET", GenKey(scope), RandomHex(16), "EX", std::to_string(gen_ttl_seconds_)}, reply, error)) {
       return false;
     }
   }
   return true;
 }
 
-bool RedisCache::ScanUnlink(Conn& conn, std::string& error) {
-  std::string cursor = "0";
+// SCAN runs on every primary (a Cluster node lists only its own keys); each UNLINK stays inside
+// one slot (a multi-key command across slots is refused with CROSSSLOT on a Cluster).
+bool RedisCache::ScanUnlink(std::string& error) {
+  if (client_.clustered() && !client_.Refresh(error)) return false;
+  std::vector<RedisNode> primaries = client_.Primaries();
+  if (primaries.empty()) {
+    error = "no primary known";
+    return false;
+  }
   Reply reply;
-  do {
-    if (!client_.Exec(conn, {"SCAN", cursor, "MATCH", "fs:*", "COUNT", "1000"}, reply, error)) return false;
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 || !IsText(reply->element[0]) ||
-        reply->element[1]->type != REDIS_REPLY_ARRAY) {
-      error = "unexpected SCAN reply";
-      return false;
-    }
-    cursor = std::string(ReplyText(reply->element[0]));
-    const redisReply* keys = reply->element[1];
-    std::vector<std::string> batch;
-    for (std::size_t i = 0; i <= keys->elements; ++i) {
-      if (i < keys->elements && IsText(keys->element[i])) {
+  for (const RedisNode& node : primaries) {
+    std::string cursor = "0";
+    do {
+      if (!client_.RunOn(node, {"SCAN", cursor, "MATCH", "fs:*", "COUNT", "1000"}, reply, error)) return false;
+      if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 || !IsText(reply->element[0]) ||
+          reply->element[1]->type != REDIS_REPLY_ARRAY) {
+        error = "unexpected SCAN reply";
+        return false;
+      }
+      cursor = std::string(ReplyText(reply->element[0]));
+      const redisReply* keys = reply->element[1];
+      std::map<int, std::vector<std::string>> by_slot;  // one UNLINK per slot (one batch without a Cluster)
+      for (std::size_t i = 0; i < keys->elements; ++i) {
+        if (!IsText(keys->element[i])) continue;
+        std::string_view key = ReplyText(keys->element[i]);
+        std::vector<std::string>& batch = by_slot[client_.clustered() ? KeySlot(key) : 0];
         if (batch.empty()) batch.emplace_back("UNLINK");
-        batch.emplace_back(ReplyText(keys->element[i]));
+        batch.emplace_back(key);
       }
-      if (!batch.empty() && (batch.size() > kUnlinkBatch || i == keys->elements)) {
-        Reply unlinked;
-        if (!client_.Exec(conn, batch, unlinked, error)) return false;
-        batch.clear();
+      for (auto& [slot, batch] : by_slot) {
+        for (std::size_t from = 1; from < batch.size(); from += kUnlinkBatch) {
+          std::vector<std::string> unlink{"UNLINK"};
+          std::size_t to = std::min(batch.size(), from + kUnlinkBatch);
+          unlink.insert(unlink.end(), batch.begin() + static_cast<std::ptrdiff_t>(from),
+                        batch.begin() + static_cast<std::ptrdiff_t>(to));
+          Reply unlinked;
+          if (!client_.Run(unlink, unlinked, error)) return false;
+        }
       }
-    }
-  } while (cursor != "0");
+    } while (cursor != "0");
+  }
   return true;
 }
 
@@ -470,44 +461,26 @@ void RedisCache::ReleaseLease(const Keys& keys, const std::string& stamp, const 
 }
 
 RedisCache::Bump RedisCache::BumpGeneration(const domain::CacheScope& scope) {
-  const std::vector<std::string> set{"SET", GenKey(scope), RandomHex(16), "EX", std::to_string(gen_ttl_seconds_)};
-  try {
-    for (int attempt = 0;; ++attempt) {
-      Conn conn = Acquire("invalidate");
-      Reply reply;
-      std::string error;
-      if (!client_.Exec(conn, set, reply, error)) {
-        // A pooled connection the server closed while idle: retry once on a fresh one, as Command.
-        bool stale = !reply && attempt == 0 && conn.reused && conn.ctx->err == REDIS_ERR_EOF;
-        client_.Release(conn, reply != nullptr);
-        if (stale) {
-          client_.DrainPool();
-          continue;
-        }
-        OnRedisError("invalidate", error);
-        return Bump::kFailed;
-      }
-      if (opts_.wait_replicas == 0) {
-        client_.Release(conn, true);
-        return Bump::kConfirmed;
-      }
-      // WAIT on the connection that wrote: how many replicas have everything it wrote so far.
-      auto budget = std::max<std::int64_t>(1, opts_.command_timeout.count() / 2);
-      if (!client_.Exec(conn, {"WAIT", std::to_string(opts_.wait_replicas), std::to_string(budget)}, reply, error)) {
-        client_.Release(conn, reply != nullptr);
-        OnRedisError("invalidate (WAIT)", error);
-        return Bump::kFailed;
-      }
-      client_.Release(conn, true);
-      if (reply->type == REDIS_REPLY_INTEGER && reply->integer >= opts_.wait_replicas) return Bump::kConfirmed;
-      redis_errors_.Increment();
-      Warn("redis cache invalidation reached fewer replicas than RIHLA_REDIS_WAIT_REPLICAS",
-           "acknowledged by " + std::to_string(reply->type == REDIS_REPLY_INTEGER ? reply->integer : -1));
-      return Bump::kUnderReplicated;
-    }
-  } catch (const RedisFailure&) {
+  std::vector<RedisClient::Args> cmds{{"SET", GenKey(scope), RandomHex(16), "EX", std::to_string(gen_ttl_seconds_)}};
+  // WAIT on the connection that wrote (the scope's primary): how many replicas have everything it
+  // wrote so far.
+  if (opts_.wait_replicas > 0) {
+    auto budget = std::max<std::int64_t>(1, opts_.command_timeout.count() / 2);
+    cmds.push_back({"WAIT", std::to_string(opts_.wait_replicas), std::to_string(budget)});
+  }
+  std::vector<Reply> replies;
+  std::string error;
+  if (!client_.Run(cmds, replies, error)) {
+    OnRedisError(replies.size() > 1 ? "invalidate (WAIT)" : "invalidate", error);
     return Bump::kFailed;
   }
+  if (opts_.wait_replicas == 0) return Bump::kConfirmed;
+  const Reply& acked = replies.back();
+  if (acked->type == REDIS_REPLY_INTEGER && acked->integer >= opts_.wait_replicas) return Bump::kConfirmed;
+  redis_errors_.Increment();
+  Warn("redis cache invalidation reached fewer replicas than RIHLA_REDIS_WAIT_REPLICAS",
+       "acknowledged by " + std::to_string(acked->type == REDIS_REPLY_INTEGER ? acked->integer : -1));
+  return Bump::kUnderReplicated;
 }
 
 void RedisCache::EnsureNoInstanceServesOlder(bool wait) {
@@ -548,14 +521,8 @@ void RedisCache::PurgeAll() {
     return;
   }
   std::string error;
-  try {
-    Conn conn = Acquire("purge");
-    bool ok = ScanUnlink(conn, error);
-    client_.Release(conn, ok);
-    if (ok) return;
-    OnRedisError("purge", error);
-  } catch (const RedisFailure&) {
-  }
+  if (ScanUnlink(error)) return;
+  OnRedisError("purge", error);
   recovery_.PurgeFailed();
   EnsureNoInstanceServesOlder();  // a new epoch hides every entry, as a purge does
 }

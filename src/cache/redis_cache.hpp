@@ -137,7 +137,6 @@ class RedisCache : public SearchCache {
     LeaseState state = LeaseState::kRedisFailed;
     std::optional<std::string> body;  // set when another fill stored the entry meanwhile
   };
-  using Conn = RedisClient::Conn;
   using Reply = RedisClient::Reply;
 
   // The one place that lays a scope out as Redis keys.
@@ -149,7 +148,6 @@ class RedisCache : public SearchCache {
   Reply Command(const std::vector<std::string>& args, const char* op);
   PeekResult PeekRedis(const Keys& keys, std::int64_t epoch);
   std::string GetOrCreateGen(const Keys& keys);
-  Conn Acquire(const char* op);
 
   // The epoch entries must carry: 0 without a lease; nullopt when the lease is not fresh.
   std::optional<std::int64_t> CurrentEpoch() const;
@@ -173,12 +171,12 @@ class RedisCache : public SearchCache {
   // lease.
   void EnsureNoInstanceServesOlder(bool wait = true);
 
-  bool ScanUnlink(Conn& conn, std::string& error);
+  bool ScanUnlink(std::string& error);
 
   void OnRedisError(const char* op, const std::string& error);
   // RedisRecovery's attempt: reconnect, re-apply pending invalidations / purge.
   bool TryRecover();
-  bool Reapply(Conn& conn, const RedisRecovery::Pending& work, std::string& error);
+  bool Reapply(const RedisRecovery::Pending& work, std::string& error);
   void Warn(const std::string& msg, const std::string& error);
 
   RedisClient client_;

@@ -2,12 +2,10 @@
 
 #include <sys/time.h>
 
-#include <cctype>
 #include <stdexcept>
 #include <string_view>
+#include <thread>
 #include <utility>
-
-#include "domain/parse_int.hpp"
 
 namespace rihla::cache {
 
@@ -22,29 +20,9 @@ timeval ToTimeval(milliseconds ms) {
   return tv;
 }
 
-bool ParseInt(std::string_view text, int min, int max, int& out) {
-  auto value = domain::ParseInteger<int>(text, min, max);
-  if (!value) return false;
-  out = *value;
-  return true;
-}
-
-std::string PercentDecode(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out += text[i];
-      continue;
-    }
-    if (i + 2 >= text.size() || !std::isxdigit(static_cast<unsigned char>(text[i + 1])) ||
-        !std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
-      throw std::invalid_argument("redis URL: bad percent-encoding");
-    }
-    out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
-    i += 2;
-  }
-  return out;
-}
+// TRYAGAIN (slot migration) backoff: 5, 10, 20, 40, 80 ms, then the command fails.
+constexpr int kMaxTryAgain = 5;
+constexpr milliseconds kTryAgainBase{5};
 
 }  // namespace
 
@@ -55,84 +33,52 @@ bool IsText(const redisReply* r) {
 }
 
 RedisUrl ParseRedisUrl(const std::string& url) {
-  constexpr std::string_view kScheme = "redis://";
-  if (url.rfind(kScheme, 0) != 0) throw std::invalid_argument("redis URL must start with redis://");
-  std::string_view rest(url);
-  rest.remove_prefix(kScheme.size());
-  if (rest.find_first_of("?# \t\r\n") != std::string_view::npos) {
-    throw std::invalid_argument("redis URL: unexpected query, fragment or whitespace");
-  }
-  std::string_view authority = rest;
-  std::string_view path;
-  bool has_path = false;
-  if (auto slash = rest.find('/'); slash != std::string_view::npos) {
-    authority = rest.substr(0, slash);
-    path = rest.substr(slash + 1);
-    has_path = true;
-  }
-  RedisUrl out;
-  if (auto at = authority.rfind('@'); at != std::string_view::npos) {
-    std::string_view userinfo = authority.substr(0, at);
-    authority = authority.substr(at + 1);
-    auto colon = userinfo.find(':');
-    if (colon == std::string_view::npos) throw std::invalid_argument("redis URL: credentials need a password");
-    out.user = PercentDecode(userinfo.substr(0, colon));
-    out.password = PercentDecode(userinfo.substr(colon + 1));
-    if (out.password.empty()) throw std::invalid_argument("redis URL: empty password");
-  }
-  std::string_view host = authority;
-  std::string_view port;
-  bool has_port = false;
-  if (!authority.empty() && authority.front() == '[') {  // [IPv6]
-    auto close = authority.find(']');
-    if (close == std::string_view::npos) throw std::invalid_argument("redis URL: bad IPv6 host");
-    host = authority.substr(1, close - 1);
-    std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') throw std::invalid_argument("redis URL: bad host");
-      port = after.substr(1);
-      has_port = true;
-    }
-  } else if (auto colon = authority.find(':'); colon != std::string_view::npos) {
-    host = authority.substr(0, colon);
-    port = authority.substr(colon + 1);
-    has_port = true;
-  }
-  if (host.empty()) throw std::invalid_argument("redis URL: missing host");
-  if (host.find_first_of("[]@/") != std::string_view::npos) throw std::invalid_argument("redis URL: bad host");
-  out.host = std::string(host);
-  if (has_port && !ParseInt(port, 1, 65535, out.port)) throw std::invalid_argument("redis URL: bad port");
-  if (has_path && !path.empty() && !ParseInt(path, 0, 1 << 20, out.db)) {
-    throw std::invalid_argument("redis URL: bad database number");
-  }
-  return out;
+  if (url.rfind("redis://", 0) != 0) throw std::invalid_argument("redis URL must start with redis://");
+  RedisTarget t = ParseRedisTarget(url);
+  return RedisUrl{t.nodes.front().host, t.nodes.front().port, t.db, t.user, t.password};
 }
 
 void RedisClient::ReplyDeleter::operator()(redisReply* r) const { freeReplyObject(r); }
 
-RedisClient::RedisClient(RedisUrl url, milliseconds connect_timeout, milliseconds command_timeout,
+RedisClient::RedisClient(RedisTarget target, milliseconds connect_timeout, milliseconds command_timeout,
                          std::size_t pool_size)
-    : url_(std::move(url)), connect_timeout_(connect_timeout), command_timeout_(command_timeout), pool_size_(pool_size) {}
+    : target_(std::move(target)),
+      connect_timeout_(connect_timeout),
+      command_timeout_(command_timeout),
+      pool_size_(pool_size) {
+  if (target_.nodes.empty()) throw std::invalid_argument("redis: no node to connect to");
+}
+
+RedisClient::RedisClient(const RedisUrl& url, milliseconds connect_timeout, milliseconds command_timeout,
+                         std::size_t pool_size)
+    : RedisClient(RedisTarget{RedisMode::kStandalone, {RedisNode{url.host, url.port}}, "", url.db, url.user,
+                              url.password},
+                  connect_timeout, command_timeout, pool_size) {}
 
 RedisClient::~RedisClient() {
   std::lock_guard lock(pool_mu_);
-  for (Conn& c : idle_) redisFree(c.ctx);
+  for (auto& [node, conns] : idle_) {
+    for (Conn& c : conns) redisFree(c.ctx);
+  }
   idle_.clear();
 }
 
-std::optional<RedisClient::Conn> RedisClient::Connect(std::string& error) {
+// ---------------------------------------------------------------------------------------------
+// Connections
+
+std::optional<RedisClient::Conn> RedisClient::ConnectTo(const RedisNode& node, bool authenticate, std::string& error) {
   std::uint64_t epoch;
   {
     std::lock_guard lock(pool_mu_);
     epoch = pool_epoch_;
   }
-  redisContext* ctx = redisConnectWithTimeout(url_.host.c_str(), url_.port, ToTimeval(connect_timeout_));
+  redisContext* ctx = redisConnectWithTimeout(node.host.c_str(), node.port, ToTimeval(connect_timeout_));
   if (ctx == nullptr) {
     error = "cannot allocate a redis context";
     return std::nullopt;
   }
   if (ctx->err != 0) {
-    error = std::string("connect: ") + ctx->errstr;
+    error = "connect " + node.ToString() + ": " + ctx->errstr;
     redisFree(ctx);
     return std::nullopt;
   }
@@ -141,18 +87,18 @@ std::optional<RedisClient::Conn> RedisClient::Connect(std::string& error) {
     redisFree(ctx);
     return std::nullopt;
   }
-  Conn conn{ctx, epoch, false};
+  Conn conn{ctx, node, epoch, false};
+  if (!authenticate) return conn;
   Reply reply;
-  if (!url_.password.empty()) {
-    std::vector<std::string> auth = url_.user.empty() ? std::vector<std::string>{"AUTH", url_.password}
-                                                      : std::vector<std::string>{"AUTH", url_.user, url_.password};
+  if (!target_.password.empty()) {
+    Args auth = target_.user.empty() ? Args{"AUTH", target_.password} : Args{"AUTH", target_.user, target_.password};
     if (!Exec(conn, auth, reply, error)) {
       error = "AUTH: " + error;
       redisFree(ctx);
       return std::nullopt;
     }
   }
-  if (url_.db != 0 && !Exec(conn, {"SELECT", std::to_string(url_.db)}, reply, error)) {
+  if (target_.db != 0 && !Exec(conn, {"SELECT", std::to_string(target_.db)}, reply, error)) {
     error = "SELECT: " + error;
     redisFree(ctx);
     return std::nullopt;
@@ -160,25 +106,31 @@ std::optional<RedisClient::Conn> RedisClient::Connect(std::string& error) {
   return conn;
 }
 
-std::optional<RedisClient::Conn> RedisClient::Acquire(std::string& error) {
+std::optional<RedisClient::Conn> RedisClient::Connect(std::string& error) {
+  return ConnectTo(target_.nodes.front(), true, error);
+}
+
+std::optional<RedisClient::Conn> RedisClient::Acquire(const RedisNode& node, std::string& error) {
   {
     std::lock_guard lock(pool_mu_);
-    if (!idle_.empty()) {
-      Conn conn = idle_.back();
-      idle_.pop_back();
+    auto it = idle_.find(node);
+    if (it != idle_.end() && !it->second.empty()) {
+      Conn conn = it->second.back();
+      it->second.pop_back();
       conn.reused = true;
       return conn;
     }
   }
-  return Connect(error);
+  return ConnectTo(node, true, error);
 }
 
 void RedisClient::Release(Conn conn, bool healthy) {
   if (healthy && conn.ctx->err == 0) {
     std::lock_guard lock(pool_mu_);
-    if (conn.pool_epoch == pool_epoch_ && idle_.size() < pool_size_) {
+    std::vector<Conn>& pool = idle_[conn.node];
+    if (conn.pool_epoch == pool_epoch_ && pool.size() < pool_size_) {
       conn.reused = false;
-      idle_.push_back(conn);
+      pool.push_back(std::move(conn));
       return;
     }
   }
@@ -186,16 +138,18 @@ void RedisClient::Release(Conn conn, bool healthy) {
 }
 
 void RedisClient::DrainPool() {
-  std::vector<Conn> old;
+  std::map<RedisNode, std::vector<Conn>> old;
   {
     std::lock_guard lock(pool_mu_);
     ++pool_epoch_;
     old.swap(idle_);
   }
-  for (Conn& c : old) redisFree(c.ctx);
+  for (auto& [node, conns] : old) {
+    for (Conn& c : conns) redisFree(c.ctx);
+  }
 }
 
-bool RedisClient::Exec(Conn& conn, const std::vector<std::string>& args, Reply& out, std::string& error) {
+bool RedisClient::Exec(Conn& conn, const Args& args, Reply& out, std::string& error) {
   std::vector<const char*> argv;
   std::vector<std::size_t> lens;
   argv.reserve(args.size());
@@ -216,6 +170,271 @@ bool RedisClient::Exec(Conn& conn, const std::vector<std::string>& args, Reply& 
     return false;
   }
   return true;
+}
+
+bool RedisClient::ExecAll(Conn& conn, const std::vector<Args>& cmds, bool asking, std::vector<Reply>& replies,
+                          std::string& error) {
+  replies.clear();
+  Reply reply;
+  if (asking && !Exec(conn, {"ASKING"}, reply, error)) return false;
+  for (const Args& cmd : cmds) {
+    bool ok = Exec(conn, cmd, reply, error);
+    replies.push_back(std::move(reply));
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Topology
+
+bool RedisClient::RefreshSlots(std::string& error) {
+  std::vector<RedisNode> candidates;
+  {
+    std::lock_guard lock(topo_mu_);
+    candidates = slots_.AllNodes();
+  }
+  for (const RedisNode& seed : target_.nodes) {
+    bool known = false;
+    for (const RedisNode& c : candidates) known = known || c == seed;
+    if (!known) candidates.push_back(seed);
+  }
+  error = "no cluster node answered CLUSTER SLOTS";
+  for (const RedisNode& node : candidates) {
+    auto conn = Acquire(node, error);
+    if (!conn) continue;
+    Reply reply;
+    bool ok = Exec(*conn, {"CLUSTER", "SLOTS"}, reply, error);
+    Release(std::move(*conn), reply != nullptr);
+    if (!ok) continue;
+    try {
+      SlotMap map = SlotMap::FromClusterSlots(reply.get(), node);
+      if (map.empty()) {
+        error = node.ToString() + " serves no slots";
+        continue;
+      }
+      std::lock_guard lock(topo_mu_);
+      slots_ = std::move(map);
+      slots_stale_ = false;
+      return true;
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  }
+  return false;
+}
+
+std::optional<RedisNode> RedisClient::AskSentinels(std::string& error) {
+  error = "no sentinel named a primary for " + target_.master_name;
+  for (const RedisNode& sentinel : target_.nodes) {
+    auto sconn = ConnectTo(sentinel, false, error);
+    if (!sconn) continue;
+    Reply reply;
+    bool ok = Exec(*sconn, {"SENTINEL", "get-master-addr-by-name", target_.master_name}, reply, error);
+    redisFree(sconn->ctx);
+    if (!ok) continue;
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 || !IsText(reply->element[0]) ||
+        !IsText(reply->element[1])) {
+      error = sentinel.ToString() + " does not know " + target_.master_name;
+      continue;
+    }
+    RedisNode primary{std::string(ReplyText(reply->element[0])), 0};
+    try {
+      primary.port = std::stoi(std::string(ReplyText(reply->element[1])));
+    } catch (const std::exception&) {
+      error = "bad port from sentinel " + sentinel.ToString();
+      continue;
+    }
+    // The sentinels may lag a failover: trust only a node that says it is the primary.
+    auto conn = Acquire(primary, error);
+    if (!conn) continue;
+    ok = Exec(*conn, {"ROLE"}, reply, error);
+    bool master = ok && reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 && IsText(reply->element[0]) &&
+                  ReplyText(reply->element[0]) == "master";
+    Release(std::move(*conn), reply != nullptr);
+    if (!master) {
+      if (ok) error = primary.ToString() + " (named by " + sentinel.ToString() + ") is not a primary";
+      continue;
+    }
+    std::lock_guard lock(topo_mu_);
+    master_ = primary;
+    return primary;
+  }
+  return std::nullopt;
+}
+
+std::optional<RedisNode> RedisClient::Route(std::optional<std::string_view> key, std::string& error) {
+  switch (target_.mode) {
+    case RedisMode::kStandalone:
+      return target_.nodes.front();
+    case RedisMode::kSentinel: {
+      {
+        std::lock_guard lock(topo_mu_);
+        if (master_) return master_;
+      }
+      return AskSentinels(error);
+    }
+    case RedisMode::kCluster:
+      break;
+  }
+  bool refresh;
+  {
+    std::lock_guard lock(topo_mu_);
+    refresh = slots_stale_ || slots_.empty();
+  }
+  if (refresh && !RefreshSlots(error)) {
+    std::lock_guard lock(topo_mu_);
+    if (slots_.empty()) return std::nullopt;  // else route by the map we have; MOVED corrects it
+  }
+  std::lock_guard lock(topo_mu_);
+  if (!key) {
+    auto primaries = slots_.Primaries();
+    if (primaries.empty()) error = "no primary known";
+    return primaries.empty() ? std::nullopt : std::optional<RedisNode>(primaries.front());
+  }
+  auto node = slots_.PrimaryFor(KeySlot(*key));
+  if (!node) error = "slot " + std::to_string(KeySlot(*key)) + " is not served";
+  return node;
+}
+
+void RedisClient::Forget(const RedisNode& node) {
+  std::lock_guard lock(topo_mu_);
+  if (target_.mode == RedisMode::kCluster) slots_stale_ = true;
+  if (target_.mode == RedisMode::kSentinel && master_ == node) master_.reset();
+}
+
+std::vector<RedisNode> RedisClient::Primaries() {
+  switch (target_.mode) {
+    case RedisMode::kStandalone:
+      return {target_.nodes.front()};
+    case RedisMode::kSentinel: {
+      std::lock_guard lock(topo_mu_);
+      if (master_) return {*master_};
+      return {};
+    }
+    case RedisMode::kCluster:
+      break;
+  }
+  std::lock_guard lock(topo_mu_);
+  return slots_.Primaries();
+}
+
+bool RedisClient::Refresh(std::string& error) {
+  switch (target_.mode) {
+    case RedisMode::kStandalone:
+      break;
+    case RedisMode::kSentinel: {
+      {
+        std::lock_guard lock(topo_mu_);
+        master_.reset();
+      }
+      if (!AskSentinels(error)) return false;
+      break;
+    }
+    case RedisMode::kCluster:
+      if (!RefreshSlots(error)) return false;
+      break;
+  }
+  std::vector<RedisNode> primaries = Primaries();
+  if (primaries.empty()) {
+    error = "no primary known";
+    return false;
+  }
+  for (const RedisNode& node : primaries) {
+    Reply reply;
+    if (!RunOn(node, {"PING"}, reply, error)) return false;
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands
+
+bool RedisClient::RunOn(const RedisNode& node, const Args& cmd, Reply& reply, std::string& error) {
+  for (int attempt = 0;; ++attempt) {
+    auto conn = Acquire(node, error);
+    if (!conn) {
+      Forget(node);
+      return false;
+    }
+    bool ok = Exec(*conn, cmd, reply, error);
+    bool io_error = conn->ctx->err != 0;
+    bool stale = io_error && attempt == 0 && conn->reused;
+    Release(std::move(*conn), !io_error);
+    if (ok) return true;
+    if (!stale) {
+      if (io_error) Forget(node);
+      return false;
+    }
+    DrainPool();  // a pooled connection the server closed while idle: probably all are stale
+  }
+}
+
+bool RedisClient::Run(const Args& cmd, Reply& reply, std::string& error) {
+  std::vector<Reply> replies;
+  bool ok = Run(std::vector<Args>{cmd}, replies, error);
+  reply = replies.empty() ? nullptr : std::move(replies.front());
+  return ok;
+}
+
+bool RedisClient::Run(const std::vector<Args>& cmds, std::vector<Reply>& replies, std::string& error) {
+  replies.clear();
+  if (cmds.empty()) return true;
+  const std::optional<std::string_view> key = RoutingKey(cmds.front());
+  std::optional<RedisNode> node;
+  bool asking = false;
+  int redirects = 0, tryagain = 0;
+  bool retried_stale = false;
+  for (;;) {
+    if (!node) node = Route(key, error);
+    if (!node) return false;
+    auto conn = Acquire(*node, error);
+    if (!conn) {
+      Forget(*node);
+      return false;
+    }
+    bool ok = ExecAll(*conn, cmds, asking, replies, error);
+    bool io_error = conn->ctx->err != 0;
+    bool reused = conn->reused;
+    Release(std::move(*conn), !io_error);
+    if (ok) return true;
+    if (io_error) {
+      if (reused && !retried_stale) {  // the server closed it while idle: retry once on a new one
+        retried_stale = true;
+        DrainPool();
+        continue;
+      }
+      Forget(*node);
+      return false;
+    }
+    // An error reply. Only the first command's can redirect (later ones ran where it did).
+    if (replies.size() != 1) return false;
+    if (auto redirect = ParseRedirect(error, *node); redirect && redirects < kMaxRedirects) {
+      ++redirects;
+      if (redirect->kind == Redirect::Kind::kMoved) {
+        std::lock_guard lock(topo_mu_);
+        slots_.Move(redirect->slot, redirect->node);
+        slots_stale_ = true;  // one slot moved: others probably did too
+      }
+      asking = redirect->kind == Redirect::Kind::kAsk;
+      node = redirect->node;
+      continue;
+    }
+    if (IsTryAgain(error) && tryagain < kMaxTryAgain) {
+      std::this_thread::sleep_for(kTryAgainBase * (1 << tryagain));
+      ++tryagain;
+      continue;  // same node, still ASKING if we were
+    }
+    if (IsReadOnly(error) && target_.mode == RedisMode::kSentinel && redirects < kMaxRedirects) {
+      ++redirects;  // it was demoted: ask the sentinels for the new primary
+      Forget(*node);
+      DrainPool();
+      node.reset();
+      asking = false;
+      continue;
+    }
+    return false;
+  }
 }
 
 }  // namespace rihla::cache

@@ -8,7 +8,6 @@ namespace rihla::cache {
 namespace {
 
 constexpr std::chrono::milliseconds kFirstBackoff{100};
-constexpr std::chrono::milliseconds kMaxBackoff{5000};
 
 }  // namespace
 
@@ -117,7 +116,7 @@ void RedisRecovery::Loop() {
     bool ok = attempt_();
     lock.lock();
     if (!ok && degraded_.load()) {
-      backoff_ = std::min(backoff_ * 2, kMaxBackoff);
+      backoff_ = std::min(backoff_ * 2, max_backoff_);
       next_attempt_ = Clock::now() + backoff_;
     }
   }

@@ -1,7 +1,8 @@
 #pragma once
 // The degraded state of a RedisCache and the thread that ends it: the degraded flag, the
 // invalidations (and purge) that Redis did not confirm, and the reconnect backoff
-// (100 ms doubling to 5 s). See "Failed invalidations" in redis_cache.hpp for why they are kept.
+// (100 ms doubling to max_backoff, 5 s by default; 500 ms under Sentinel, whose failover rihla
+// must follow within a couple of seconds). See "Failed invalidations" in redis_cache.hpp for why they are kept.
 //
 // The invariant this class owns: "nothing pending" and "leave degraded mode" are decided under
 // the same mutex that queues a failed invalidation, so an invalidation that fails while a
@@ -34,7 +35,8 @@ class RedisRecovery {
   // TakePendingOrRecover hands out until it returns nullopt. Returns !degraded() at the end.
   using Attempt = std::function<bool()>;
 
-  RedisRecovery() = default;
+  explicit RedisRecovery(std::chrono::milliseconds max_backoff = std::chrono::milliseconds(5000))
+      : max_backoff_(max_backoff) {}
   ~RedisRecovery() { Stop(); }
   RedisRecovery(const RedisRecovery&) = delete;
   RedisRecovery& operator=(const RedisRecovery&) = delete;
@@ -69,6 +71,7 @@ class RedisRecovery {
   void AddPendingLocked(const domain::CacheScope& scope);
   void PurgePendingLocked();
 
+  const std::chrono::milliseconds max_backoff_;
   Attempt attempt_;
   std::atomic<bool> degraded_{false};  // written under mu_
   std::mutex mu_;
