@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 
@@ -128,8 +129,9 @@ TEST(SentinelTopology, FailoverIsFollowedWithinTwoSecondsWithoutStaleReads) {
   const std::string replica_port = redis.Env("RIHLA_TEST_REDIS_SENTINEL_REPLICA_PORT");
   const auto sentinels = Words(redis.Env("RIHLA_TEST_REDIS_SENTINEL_PORTS"));
 
-  // After the failover no replica is left for WAIT 1, so every write waits out the epoch lease:
-  // a short run keeps the checker's clean-up (one write per booking and flight) short.
+  // Until a replica is attached again after the failover, WAIT 1 cannot succeed and every write
+  // waits out the epoch lease; the old primary is restarted once rihla followed, as an operator
+  // would, and the sentinels make it the new primary's replica.
   auto args = TwoTargets(a, b, "10");
   args.insert(args.end(), {"--fault", "at=3s cmd=kill -9 " + std::to_string(primary_pid), "--seed", "25"});
   CheckRun run;
@@ -154,12 +156,25 @@ TEST(SentinelTopology, FailoverIsFollowedWithinTwoSecondsWithoutStaleReads) {
   auto promoted_at = Clock::now();
   bool followed = Eventually([&] { return CacheStatus(a.port()) == "ok" && CacheStatus(b.port()) == "ok"; }, 10000);
   long long follow_ms = MsSince(promoted_at);
+  std::string restart = "setsid redis-server " + redis.state_dir() +
+                        "/redis_sentinel/primary/redis.conf </dev/null >/dev/null 2>&1 &";
+  ASSERT_EQ(std::system(restart.c_str()), 0);
+  bool rejoined = Eventually(
+      [&] {
+        try {
+          return RedisCommand(std::stoi(primary_port), {"ROLE"}).front() == "slave";
+        } catch (const std::exception&) {
+          return false;
+        }
+      },
+      15000);
   checker.join();
   std::cout << "failover (kill -> promotion): " << failover_ms << " ms; rihla followed " << follow_ms
             << " ms after the promotion\n";
   ASSERT_TRUE(killed);
   ASSERT_TRUE(promoted) << "the sentinels did not promote the replica";
   EXPECT_TRUE(followed);
+  EXPECT_TRUE(rejoined) << "the restarted old primary did not become a replica";
   EXPECT_LE(follow_ms, 2000);
   ExpectCleanRun(run);
   // Writes during the failover waited at most the epoch lease (about 1 s) more than usual.
