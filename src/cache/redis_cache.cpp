@@ -220,7 +220,8 @@ bool RedisCache::Reapply(const RedisRecovery::Pending& work, std::string& error)
 // SCAN runs on every primary (a Cluster node lists only its own keys); each UNLINK stays inside
 // one slot (a multi-key command across slots is refused with CROSSSLOT on a Cluster).
 bool RedisCache::ScanUnlink(std::string& error) {
-  if (client_.clustered() && !client_.Refresh(error)) return false;
+  // The Cluster's current primaries (or, under Sentinel, the primary if it was forgotten).
+  if ((client_.clustered() || client_.Primaries().empty()) && !client_.Refresh(error)) return false;
   std::vector<RedisNode> primaries = client_.Primaries();
   if (primaries.empty()) {
     error = "no primary known";

@@ -27,7 +27,8 @@
 // logs a warning (at most once a second), marks the cache degraded and the call is answered by
 // `load()` without caching. While degraded, no request touches Redis (no added latency): a
 // background thread (RedisRecovery) reconnects with exponential backoff (100 ms doubling to
-// 5 s); Status() says "degraded" until it succeeds.
+// 5 s, 500 ms under Sentinel), re-learning the topology (Cluster slot map, Sentinel primary)
+// and PINGing every primary; Status() says "degraded" until it succeeds.
 //
 // Failed invalidations (the freshness promise). An Invalidate that fails (or that is called
 // while degraded) cannot have moved the scope's generation on, so entries computed before the
@@ -42,7 +43,7 @@
 //   3. A fill that was in flight across the failure does not store while degraded; after the
 //      recovery its gen check fails because the generation was bumped.
 //   4. If more than RedisRecovery::kMaxPendingScopes scopes are pending, the set is replaced by
-//      "purge everything" (SCAN fs:* + UNLINK) on recovery: bounded memory, still correct (an
+//      "purge everything" (SCAN fs:* on every primary + UNLINK) on recovery: bounded memory, still correct (an
 //      entry is only valid under its gen key, and a deleted gen is recreated with a fresh token).
 // Other instances (contract v1.1): with an epoch lease (Options::epoch, cache/epoch_lease.hpp),
 // every entry is also stamped with the cache epoch its fill ran under ("<gen>.<epoch>") and is
@@ -110,8 +111,8 @@ class RedisCache : public SearchCache {
   void Invalidate(const domain::CacheScope& scope) override;
   // As Invalidate, but an unconfirmed invalidation bumps the epoch without waiting out the lease.
   void InvalidateInBackground(const domain::CacheScope& scope) override;
-  // SCAN fs:* + UNLINK in batches (admin only). Never throws; a failed purge is finished by the
-  // recovery thread before the cache is used again.
+  // SCAN fs:* on every primary + UNLINK in batches, one slot per UNLINK (admin only). Never
+  // throws; a failed purge is finished by the recovery thread before the cache is used again.
   void PurgeAll() override;
   std::string Status() override;
 
