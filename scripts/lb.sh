@@ -40,24 +40,40 @@ render_servers() {
     { print }' "$file"
 }
 
+# render KIND DIR PORT PORT...: the shipped file of KIND with one upstream line per instance
+# PORT and the listen address 127.0.0.1:PORT, written into DIR; prints the rendered file's path.
+render() {
+  local kind=$1 dir=$2 port=$3 src out servers listen
+  shift 3
+  case $kind in
+    nginx)
+      src=nginx.conf out=rihla.conf servers='^ *server 127[.]0[.]0[.]1:[0-9]+'
+      listen="s/^( *)listen 80;/\1listen 127.0.0.1:$port;/"
+      ;;
+    haproxy)
+      src=haproxy.cfg out=haproxy.cfg servers='^ *server rihla[0-9]+ 127[.]0[.]0[.]1:[0-9]+'
+      listen="s/^( *)bind :80$/\1bind 127.0.0.1:$port/"
+      ;;
+  esac
+  render_servers "$RIHLA_ROOT/deploy/$src" "$servers" "$@" | sed -E "$listen" >"$dir/$out"
+  grep -Eq "(listen|bind) 127.0.0.1:$port" "$dir/$out" || die "deploy/$src has no listen line to render"
+  echo "$dir/$out"
+}
+
+# start_nginx DIR PORT PORT...: prints the pid.
 start_nginx() {
-  local dir=$1 port=$2
-  shift 2
-  render_servers "$RIHLA_ROOT/deploy/nginx.conf" '^ *server 127[.]0[.]0[.]1:[0-9]+' "$@" |
-    sed -E "s/^( *)listen 80;/\1listen 127.0.0.1:$port;/" >"$dir/rihla.conf"
-  grep -q "listen 127.0.0.1:$port;" "$dir/rihla.conf" || die "deploy/nginx.conf has no 'listen 80;' line to render"
-  nginx_main_conf "$dir" "$dir/rihla.conf"
+  local dir=$1 conf
+  conf=$(render nginx "$@")
+  nginx_main_conf "$dir" "$conf"
   nginx_launch "$dir"
 }
 
+# start_haproxy DIR PORT PORT...: prints the pid.
 start_haproxy() {
-  local dir=$1 port=$2
-  shift 2
-  render_servers "$RIHLA_ROOT/deploy/haproxy.cfg" '^ *server rihla[0-9]+ 127[.]0[.]0[.]1:[0-9]+' "$@" |
-    sed -E "s/^( *)bind :80$/\1bind 127.0.0.1:$port/" >"$dir/haproxy.cfg"
-  grep -q "bind 127.0.0.1:$port" "$dir/haproxy.cfg" || die "deploy/haproxy.cfg has no 'bind :80' line to render"
-  haproxy -c -f "$dir/haproxy.cfg" >"$dir/check.log" 2>&1 || { cat "$dir/check.log" >&2; return 1; }
-  setsid haproxy -db -f "$dir/haproxy.cfg" >"$dir/haproxy.log" 2>&1 </dev/null &
+  local dir=$1 conf
+  conf=$(render haproxy "$@")
+  haproxy -c -f "$conf" >"$dir/check.log" 2>&1 || { cat "$dir/check.log" >&2; return 1; }
+  setsid haproxy -db -f "$conf" >"$dir/haproxy.log" 2>&1 </dev/null &
   echo "$!"
 }
 

@@ -6,7 +6,8 @@
 #   1. PostgreSQL and Redis from scripts/services.sh; 3 rihla instances on fixed loopback ports,
 #      RIHLA_DRAIN_SECONDS=$ROLLING_DRAIN_SECONDS (default 5, rihla's default);
 #   2. rihla-check runs its mixed load (searches, bookings with Idempotency-Keys, cancels,
-#      webhooks, admin patches) through the balancer for ROLLING_CHECK_SECONDS (default 30);
+#      webhooks, admin patches) through the balancer for ROLLING_CHECK_SECONDS (default 45, which
+#      outlasts the roll: each instance takes about 10 s, drain included);
 #   3. meanwhile (a rihla-check fault command) each instance in turn gets SIGTERM, must exit
 #      cleanly ("stopped" in its log), is started again on the same port, and must get traffic
 #      through the balancer again before the next one is stopped.
@@ -22,7 +23,7 @@ lb=${1:?usage: rolling_restart.sh nginx|haproxy RIHLA_BINARY RIHLA_CHECK_BINARY}
 rihla=${2:?usage: rolling_restart.sh nginx|haproxy RIHLA_BINARY RIHLA_CHECK_BINARY}
 checker=${3:?usage: rolling_restart.sh nginx|haproxy RIHLA_BINARY RIHLA_CHECK_BINARY}
 drain=${ROLLING_DRAIN_SECONDS:-5}
-duration=${ROLLING_CHECK_SECONDS:-30}
+duration=${ROLLING_CHECK_SECONDS:-45}
 instances=3
 cd "$RIHLA_ROOT"
 for tool in curl jq "$lb"; do
@@ -113,9 +114,10 @@ for n in \$(seq $instances); do
   say "instance \$n exited; restarting"
   offset=\$(stat -c %s "\$log")
   '$work'/instance.sh "\$n" || { say "instance \$n did not restart"; exit 1; }
-  for _ in \$(seq 400); do
+  deadline=\$((SECONDS + 20))
+  while ((SECONDS < deadline)); do
     [[ \$(served_since "\$log" "\$offset") -gt 0 ]] && break
-    sleep 0.05
+    sleep 0.1
   done
   [[ \$(served_since "\$log" "\$offset") -gt 0 ]] ||
     { say "the balancer sent no request to instance \$n after its restart"; exit 1; }
@@ -151,6 +153,9 @@ verdict "no transport error" "$([[ $transport == 0 ]] && echo 1 || echo 0)" \
 roll_status=$(jq '.faults[0].exit_status' "$work/report.json")
 verdict "rolling restart" "$([[ $roll_status == 0 ]] && grep -q 'roll.*done' "$work/roll.log" && echo 1 || echo 0)" \
   "roll exit status $roll_status"
+roll_end=$(jq '.faults[0].finished_s // 1e9' "$work/report.json")
+verdict "the roll ran under load" "$(jq -r "if $roll_end <= .duration_s then 1 else 0 end" "$work/report.json")" \
+  "finished at ${roll_end}s of $(jq '.duration_s' "$work/report.json")s of load (ROLLING_CHECK_SECONDS)"
 requests=$(jq '[.ops[].count] | add' "$work/report.json")
 log "$requests requests through $lb; statuses: $(jq -c '[.ops | to_entries[] | {(.key): .value.statuses}] | add' "$work/report.json")"
 if ((failed)); then

@@ -9,7 +9,9 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <exception>
 #include <fstream>
+#include <future>
 #include <iterator>
 #include <sstream>
 #include <stdexcept>
@@ -205,15 +207,31 @@ int ServerProcess::SpawnServe(int port, const std::string& log_path, int& pid) {
 
 void ServerProcess::Start(int port) {
   ++starts_;
-  port_ = SpawnServe(port, log_path_, pid_);
-  if (peers_.empty()) return;
-  // The other instances keep their ports across restarts: the balancer's upstreams stay valid.
+  // The other instances start alongside the first (each waits for its own "listening" line),
+  // and keep their ports across restarts: the balancer's upstreams stay valid.
+  std::vector<std::future<void>> starting;
   for (std::size_t i = 0; i < peers_.size(); ++i) {
     auto& peer = peers_[i];
     if (peer.log_path.empty()) peer.log_path = dir_ + "/server-" + std::to_string(i + 2) + ".log";
-    if (peer.pid <= 0) peer.port = SpawnServe(peer.port, peer.log_path, peer.pid);
+    if (peer.pid > 0) continue;
+    starting.push_back(std::async(std::launch::async,
+                                  [this, &peer] { peer.port = SpawnServe(peer.port, peer.log_path, peer.pid); }));
   }
-  if (lb_port_ > 0) return;
+  std::exception_ptr error;
+  try {
+    port_ = SpawnServe(port, log_path_, pid_);
+  } catch (...) {
+    error = std::current_exception();
+  }
+  for (auto& f : starting) {
+    try {
+      f.get();
+    } catch (...) {
+      if (!error) error = std::current_exception();
+    }
+  }
+  if (error) std::rethrow_exception(error);
+  if (peers_.empty() || lb_port_ > 0) return;
   std::string cmd = std::string("'") + RIHLA_SOURCE_DIR + "/scripts/lb.sh' start '" + dir_ + "/lb' nginx " +
                     std::to_string(port_);
   for (const auto& peer : peers_) cmd += " " + std::to_string(peer.port);
