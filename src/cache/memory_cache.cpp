@@ -169,6 +169,13 @@ void MemoryCache::Invalidate(const domain::CacheScope& scope) {
     std::lock_guard lock(mu_);
     // A scope without state has no entry to hide and no fill in flight (see the top of the file).
     if (auto it = scopes_.find(scope.Key()); it != scopes_.end()) it->second.generation = next_generation_++;
+    if (scope.IsRouteWide()) {
+      // Operators and replays of records from before scopes were narrowed only: O(scopes held).
+      const std::string prefix = scope.RouteKey() + '.';
+      for (auto& [key, state] : scopes_) {
+        if (key.starts_with(prefix)) state.generation = next_generation_++;
+      }
+    }
   }
   invalidations_.Increment();
 }

@@ -37,6 +37,8 @@ class MemoryCache : public SearchCache {
   std::optional<std::string> Peek(const domain::CacheScope& scope, const std::string& key) override;
   Lookup GetOrLoad(const domain::CacheScope& scope, const std::string& key,
                    const std::function<std::string()>& load) override;
+  // O(1) for a narrow scope (every write's); a route-wide scope (an operator's, or a replay of a
+  // record from before scopes were narrowed) moves on each scope of its route held: O(scopes).
   void Invalidate(const domain::CacheScope& scope) override;
   void PurgeAll() override;
   std::string Status() override { return "ok"; }

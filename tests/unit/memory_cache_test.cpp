@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "domain/time.hpp"
 #include "observability/metrics.hpp"
 
 namespace rihla::cache {
@@ -116,6 +117,47 @@ TEST_F(MemoryCacheTest, InvalidationHidesOnlyItsScopeWithoutWalkingEntries) {
   std::size_t scopes = cache.scopes();
   cache.Invalidate(CacheScope{"DMM", "DXB"});
   EXPECT_EQ(cache.scopes(), scopes);
+}
+
+// Scopes as writes make them: route + date + cabin.
+CacheScope Narrow(const std::string& from, const std::string& to, std::int64_t day, const std::string& cabin) {
+  return CacheScope{from, to, day * domain::kDayMs, cabin};
+}
+
+TEST_F(MemoryCacheTest, ANarrowInvalidationLeavesOtherDatesAndCabinsCached) {
+  MemoryCache cache = Make();
+  const CacheScope d = Narrow("RUH", "JED", 20'000, "economy");
+  const CacheScope next = Narrow("RUH", "JED", 20'001, "economy");
+  const CacheScope business = Narrow("RUH", "JED", 20'000, "business");
+  for (const CacheScope* s : {&d, &next, &business}) {
+    Fill(cache, *s, "q1");
+    Fill(cache, *s, "q2");
+  }
+  cache.Invalidate(d);
+  EXPECT_FALSE(cache.Peek(d, "q1").has_value());
+  EXPECT_FALSE(cache.Peek(d, "q2").has_value());
+  for (const CacheScope* s : {&next, &business}) {
+    EXPECT_TRUE(cache.Peek(*s, "q1").has_value()) << s->Key();
+    EXPECT_TRUE(cache.Peek(*s, "q2").has_value()) << s->Key();
+  }
+}
+
+// An operator's route purge, or a replay of a record stored before scopes were narrowed.
+TEST_F(MemoryCacheTest, ARouteWideInvalidationHidesEveryScopeOfTheRouteOnly) {
+  MemoryCache cache = Make();
+  const CacheScope d = Narrow("RUH", "JED", 20'000, "economy");
+  const CacheScope next = Narrow("RUH", "JED", 20'001, "first");
+  const CacheScope other = Narrow("RUH", "DMM", 20'000, "economy");
+  for (const CacheScope* s : {&d, &next, &other}) Fill(cache, *s, "q");
+  // A fill racing the route-wide invalidation is refused too.
+  cache.GetOrLoad(Narrow("RUH", "JED", 20'002, "economy"), "q", [&] {
+    cache.Invalidate(CacheScope::Route("RUH", "JED"));
+    return std::string("old");
+  });
+  EXPECT_FALSE(cache.Peek(d, "q").has_value());
+  EXPECT_FALSE(cache.Peek(next, "q").has_value());
+  EXPECT_FALSE(cache.Peek(Narrow("RUH", "JED", 20'002, "economy"), "q").has_value());
+  EXPECT_TRUE(cache.Peek(other, "q").has_value());
 }
 
 TEST_F(MemoryCacheTest, KeepsAHotKeyAHitWhileTenTimesMaxEntriesDistinctKeysFloodIt) {
