@@ -23,8 +23,9 @@ CacheScope Junk(int i) { return CacheScope{"J" + std::to_string(i), "JED"}; }
 class MemoryCacheTest : public ::testing::Test {
  protected:
   // A cache on a clock the test moves by hand.
-  MemoryCache Make(std::size_t max_entries = 100, std::chrono::milliseconds ttl = 60s) {
-    return MemoryCache(metrics_, ttl, max_entries, [this] { return now_; });
+  MemoryCache Make(std::size_t max_entries = 100, std::chrono::milliseconds ttl = 60s,
+                   std::size_t max_bytes = std::size_t{1} << 30) {
+    return MemoryCache(metrics_, ttl, max_entries, max_bytes, [this] { return now_; });
   }
   static Lookup Fill(MemoryCache& cache, const CacheScope& scope, const std::string& key, std::string body = "v") {
     return cache.GetOrLoad(scope, key, [&] { return body; });
@@ -223,6 +224,56 @@ TEST_F(MemoryCacheTest, GenerationStateStaysBounded) {
   // The cache still works after its scope state was dropped and recreated.
   Fill(cache, Junk(1), "q", "after");
   EXPECT_EQ(cache.Peek(Junk(1), "q").value_or(""), "after");
+}
+
+// The byte bound: an entry costs its body, its key (twice) and a fixed overhead.
+std::size_t CostOf(const CacheScope& scope, const std::string& key, std::size_t body) {
+  return body + 2 * (scope.Key().size() + 1 + key.size()) + MemoryCache::kEntryOverhead;
+}
+
+TEST_F(MemoryCacheTest, TheByteBoundEvictsColdEntriesUntilTheNewOneFits) {
+  const std::string body(1000, 'x');
+  const std::size_t cost = CostOf(Junk(10), "q", body.size());  // Junk(10..99): same key length
+  const std::size_t max_bytes = 10 * cost;
+  MemoryCache cache = Make(1000, 60s, max_bytes);
+  Fill(cache, Junk(10), "q", body);  // the hot entry, read after every fill
+  for (int i = 11; i < 100; ++i) {
+    Fill(cache, Junk(i), "q", body);
+    ASSERT_LE(cache.bytes(), max_bytes) << i;
+    ASSERT_TRUE(cache.Peek(Junk(10), "q").has_value()) << "hot entry evicted after " << i;
+  }
+  EXPECT_EQ(cache.size(), 10u);  // full by bytes, far below max_entries
+  EXPECT_EQ(cache.bytes(), 10 * cost);
+  EXPECT_LE(cache.scopes(), 10u);  // generation state stays bounded by what is held
+
+  // A body three entries large makes room for itself by evicting (at least) three cold ones.
+  const std::string big(3 * cost - CostOf(Junk(50), "big", 0), 'y');
+  Fill(cache, Junk(50), "big", big);
+  EXPECT_EQ(cache.Peek(Junk(50), "big").value_or(""), big);
+  EXPECT_TRUE(cache.Peek(Junk(10), "q").has_value());
+  EXPECT_LE(cache.bytes(), max_bytes);
+  EXPECT_EQ(cache.size(), 8u);
+}
+
+TEST_F(MemoryCacheTest, ARefilledEntryIsCountedOnceAtItsNewSize) {
+  MemoryCache cache = Make(100, 1000ms, 1 << 20);
+  Fill(cache, kRuhJed, "q", std::string(5000, 'a'));
+  now_ += 1000ms;  // expired: the next search refills it
+  Fill(cache, kRuhJed, "q", std::string(100, 'b'));
+  EXPECT_EQ(cache.size(), 1u);
+  EXPECT_EQ(cache.bytes(), CostOf(kRuhJed, "q", 100));
+  cache.PurgeAll();
+  EXPECT_EQ(cache.bytes(), 0u);
+}
+
+TEST_F(MemoryCacheTest, ABodyLargerThanTheWholeCacheIsAnsweredNotCached) {
+  MemoryCache cache = Make(100, 60s, 4096);
+  Fill(cache, kRuhDmm, "small", "s");
+  Lookup big = Fill(cache, kRuhJed, "q", std::string(8192, 'z'));
+  EXPECT_EQ(big.body.size(), 8192u);
+  EXPECT_FALSE(cache.Peek(kRuhJed, "q").has_value());
+  EXPECT_TRUE(cache.Peek(kRuhDmm, "small").has_value());  // nothing was evicted for it
+  EXPECT_EQ(cache.scopes(), 1u);
 }
 
 TEST_F(MemoryCacheTest, AFailedLoadPropagatesAndCachesNothing) {
