@@ -123,14 +123,12 @@ EOF
 }
 
 write_results() {
-  local commit dirty=false rows="" name
-  commit=$(git -C "$REPO_DIR" rev-parse HEAD 2>/dev/null || echo unknown)
-  [[ -z $(git -C "$REPO_DIR" status --porcelain --untracked-files=no 2>/dev/null) ]] || dirty=true
+  local rows="" name
+  results_meta
   for name in "${RUNS[@]}"; do
     rows+="$name ${SPS[$name]} ${BPS[$name]} ${HIT[$name]} ${P99[$name]} ${BOOKED[$name]} ${SOLD[$name]} ${ERRS[$name]} ${STALE[$name]} ${STALE_FRESH[$name]};"
   done
-  mkdir -p "$(dirname "$BENCH_RESULTS")"
-  env COMMIT="$commit" DIRTY="$dirty" DATE="$(date -u +%Y-%m-%dT%H:%M:%SZ)" CORES="$(nproc)" ROWS="$rows" \
+  env COMMIT="$RESULTS_COMMIT" DIRTY="$RESULTS_DIRTY" DATE="$RESULTS_DATE" CORES="$(nproc)" ROWS="$rows" \
     WRK="${WRK_THREADS:-2} ${WRK_CONNECTIONS:-64} $WRK_SECONDS $WARMUP_SECONDS" \
     STREAM="$MIXED_SEARCHES $DISTINCT $ROUTES" ALLHIT="$ALLHIT_RPS" \
     RATIOS="$CEILING_RATIO $RPS_RATIO $STALE_TOTAL $ERRORS_TOTAL" RIHLA_ENV="$MIXED_RIHLA_ENV" \

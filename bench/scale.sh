@@ -96,11 +96,8 @@ EOF
 }
 
 write_results() {
-  local commit dirty=false
-  commit=$(git -C "$REPO_DIR" rev-parse HEAD 2>/dev/null || echo unknown)
-  [[ -z $(git -C "$REPO_DIR" status --porcelain --untracked-files=no 2>/dev/null) ]] || dirty=true
-  mkdir -p "$(dirname "$BENCH_RESULTS")"
-  env COMMIT="$commit" DIRTY="$dirty" DATE="$(date -u +%Y-%m-%dT%H:%M:%SZ)" CORES="$(nproc)" \
+  results_meta
+  env COMMIT="$RESULTS_COMMIT" DIRTY="$RESULTS_DIRTY" DATE="$RESULTS_DATE" CORES="$(nproc)" \
     WRK="${WRK_THREADS:-2} ${WRK_CONNECTIONS:-64} $WRK_SECONDS" \
     SMALL="${FLIGHTS[small]} ${SEARCH_RPS[small]} ${SEARCH_P99[small]} ${BOOK_RPS[small]} ${BOOK_P99[small]} ${ERRS[small]}" \
     BIG="${FLIGHTS[big]} ${SEARCH_RPS[big]} ${SEARCH_P99[big]} ${BOOK_RPS[big]} ${BOOK_P99[big]} ${ERRS[big]}" \
