@@ -180,6 +180,18 @@ wrk_errors() {
 }
 wrk_requests() { awk '/requests in/ {print $1}' "$1"; }
 
+# results_meta: for a bench's write_results: RESULTS_COMMIT (HEAD or "unknown"), RESULTS_DIRTY
+# (true when tracked files have uncommitted changes), RESULTS_DATE (UTC), and the directory of
+# $BENCH_RESULTS created.
+# shellcheck disable=SC2034 # read by the sourcing bench's write_results
+results_meta() {
+  RESULTS_COMMIT=$(git -C "$REPO_DIR" rev-parse HEAD 2>/dev/null || echo unknown)
+  RESULTS_DIRTY=false
+  [[ -z $(git -C "$REPO_DIR" status --porcelain --untracked-files=no 2>/dev/null) ]] || RESULTS_DIRTY=true
+  RESULTS_DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  mkdir -p "$(dirname "$BENCH_RESULTS")"
+}
+
 # mean X... ; ratio A B (A/B)
 mean() { printf '%s\n' "$@" | awk '{s += $1; n++} END {printf "%.3f\n", (n ? s / n : 0)}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b == 0) print "inf"; else printf "%.2f\n", a / b}'; }

@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "cache/memory_cache.hpp"
+#include "cache/no_cache.hpp"
 #include "cache/redis_cache.hpp"
 #include "domain/cache_scope.hpp"
 #include "domain/search.hpp"
@@ -111,14 +112,17 @@ RemovedRows RemoveExpiredRows(storage::Database& db, idempotency::Executor& idem
   return removed;
 }
 
-// The in-process cache, or Redis when RIHLA_REDIS_URL is set (shared by all instances), checked
-// against the cache epoch lease kept in `db` (which must outlive the cache).
+// No cache (RIHLA_CACHE=off), the in-process cache, or Redis when RIHLA_REDIS_URL is set (shared
+// by all instances), checked against the cache epoch lease kept in `db` (which must outlive the
+// cache).
 // Throws std::invalid_argument on a bad Redis URL; an unreachable Redis only degrades.
 std::unique_ptr<cache::SearchCache> MakeCache(const Config& c, Metrics& metrics, Logger& logger,
                                               storage::Database& db) {
   auto ttl = std::chrono::seconds(c.cache_ttl_seconds);
+  if (!c.cache_enabled) return std::make_unique<cache::NoCache>(metrics);
   if (c.redis_url.empty()) {
-    return std::make_unique<cache::MemoryCache>(metrics, ttl, static_cast<std::size_t>(c.cache_max_entries));
+    return std::make_unique<cache::MemoryCache>(metrics, ttl, static_cast<std::size_t>(c.cache_max_entries),
+                                                static_cast<std::size_t>(c.cache_max_bytes));
   }
   cache::RedisCacheOptions options;
   options.wait_replicas = c.redis_wait_replicas;

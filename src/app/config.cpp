@@ -30,7 +30,9 @@ const auto kIntSettings = std::to_array<IntSetting>({
      "a request still queued after this gets 503"},
     {"RIHLA_CACHE_TTL_SECONDS", "--cache-ttl-seconds", &Config::cache_ttl_seconds, 1, kDay, "search cache entry lifetime"},
     {"RIHLA_CACHE_MAX_ENTRIES", "--cache-max-entries", &Config::cache_max_entries, 1, 10'000'000,
-     "in-process search cache bound"},
+     "in-process search cache bound, entries"},
+    {"RIHLA_CACHE_MAX_BYTES", "--cache-max-bytes", &Config::cache_max_bytes, 65'536, 2'000'000'000,
+     "in-process search cache bound, bytes"},
     {"RIHLA_SWEEP_INTERVAL_MS", "--sweep-interval-ms", &Config::sweep_interval_ms, 50, 3'600'000,
      "booking expiry sweep period"},
     {"RIHLA_HASH_WORKERS", "--hash-workers", &Config::hash_workers, 1, 64,
@@ -100,6 +102,11 @@ void LoadEnvironment(Config& c) {
   if (auto v = get("RIHLA_REDIS_URL")) c.redis_url = v;
   if (auto v = get("RIHLA_ADMIN_TOKEN")) c.admin_token = v;
   if (auto v = get("RIHLA_WEBHOOK_SECRET")) c.webhook_secret = v;
+  if (auto v = get("RIHLA_CACHE")) {
+    std::string_view d = v;
+    if (d != "on" && d != "off") throw std::invalid_argument("RIHLA_CACHE must be on or off");
+    c.cache_enabled = d == "on";
+  }
   if (auto v = get("RIHLA_DEMO_PAYMENTS")) {
     std::string_view d = v;
     if (d != "0" && d != "1") throw std::invalid_argument("RIHLA_DEMO_PAYMENTS must be 0 or 1");

@@ -32,7 +32,9 @@ struct Config {
   int read_timeout_ms = 15000;
   int request_timeout_ms = 10000;
   int cache_ttl_seconds = 60;
-  int cache_max_entries = 5000;  // in-process cache bound (memory stays flat)
+  bool cache_enabled = true;           // RIHLA_CACHE=off: every search reads the database
+  int cache_max_entries = 100'000;      // in-process cache bound, entries
+  int cache_max_bytes = 64 << 20;       // in-process cache bound, bytes (= MemoryCache::kDefaultMaxBytes)
   int sweep_interval_ms = 1000;  // booking expiry sweep (the cleanup job runs every 60 s)
   int hash_workers = 0;          // threads that hash passwords (login, signup); 0: half the cores
   int hash_queue = 64;           // logins/signups waiting for them before 503

@@ -22,13 +22,15 @@ namespace rihla::cache {
 //     (The ref a fill holds keeps its state alive, so that does not even arise: the ref exists to
 //     keep ScopeRef pointers valid and to not refuse fills needlessly, not for correctness.)
 
-MemoryCache::MemoryCache(Metrics& metrics, std::chrono::milliseconds ttl, std::size_t max_entries, Now now)
+MemoryCache::MemoryCache(Metrics& metrics, std::chrono::milliseconds ttl, std::size_t max_entries,
+                         std::size_t max_bytes, Now now)
     : hits_(metrics.Family(metric::kCacheRequests).WithLabels("hit")),
       misses_(metrics.Family(metric::kCacheRequests).WithLabels("miss")),
       coalesced_(metrics.Family(metric::kCacheRequests).WithLabels("coalesced")),
       invalidations_(metrics.Family(metric::kCacheInvalidations).WithLabels()),
       ttl_(ttl),
       max_entries_(std::max<std::size_t>(max_entries, 1)),
+      max_bytes_(max_bytes),
       now_(std::move(now)) {
   ring_.reserve(std::min<std::size_t>(max_entries_, 1 << 16));
 }
@@ -120,17 +122,18 @@ Lookup MemoryCache::GetOrLoad(const domain::CacheScope& scope, const std::string
   return result;
 }
 
+std::size_t MemoryCache::Cost(const std::string& entry_key, const std::string& body) {
+  return body.size() + 2 * entry_key.size() + kEntryOverhead;  // the map's key and the hash node's copy
+}
+
+// `scope` is pinned by the calling GetOrLoad, so evicting its last entry cannot drop its state.
 void MemoryCache::StoreLocked(const std::string& entry_key, ScopeRef scope, std::shared_ptr<const std::string> body,
                               std::uint64_t generation, Clock::time_point now) {
-  if (auto it = entries_.find(entry_key); it != entries_.end()) {
-    // A superseded or expired entry of the same search: same scope, so its ref carries over.
-    Entry& e = it->second;
-    e.body = std::move(body);
-    e.generation = generation;
-    e.expires = now + ttl_;
-    return;
-  }
-  std::size_t slot = entries_.size() >= max_entries_ ? EvictOneLocked(now) : ring_.size();
+  const std::size_t cost = Cost(entry_key, *body);
+  // A superseded or expired entry of the same search makes room first, like any other.
+  if (auto it = entries_.find(entry_key); it != entries_.end()) RemoveLocked(&*it);
+  if (cost > max_bytes_) return;  // larger than the whole cache: answered, not cached
+  while (!entries_.empty() && (entries_.size() >= max_entries_ || bytes_ + cost > max_bytes_)) EvictOneLocked(now);
   auto [it, inserted] = entries_.try_emplace(entry_key);
   Entry& e = it->second;
   e.scope = scope;
@@ -138,28 +141,40 @@ void MemoryCache::StoreLocked(const std::string& entry_key, ScopeRef scope, std:
   e.body = std::move(body);
   e.generation = generation;
   e.expires = now + ttl_;
-  if (slot == ring_.size()) ring_.push_back(&*it);
-  else ring_[slot] = &*it;
+  e.bytes = cost;
+  bytes_ += cost;
+  if (free_slots_.empty()) {
+    e.slot = ring_.size();
+    ring_.push_back(&*it);
+  } else {
+    e.slot = free_slots_.back();
+    free_slots_.pop_back();
+    ring_[e.slot] = &*it;
+  }
 }
 
 // CLOCK: at most two turns of the hand, since every entry it passes loses its bit and no reader
 // can set one meanwhile (this runs under the exclusive lock). Amortised O(1): each extra step
-// consumes a bit that a hit set.
-std::size_t MemoryCache::EvictOneLocked(Clock::time_point now) {
+// consumes a bit that a hit set, or passes a slot freed since (at most one per removal).
+// Called only with entries_ non-empty.
+void MemoryCache::EvictOneLocked(Clock::time_point now) {
   for (;;) {
     if (hand_ >= ring_.size()) hand_ = 0;
-    std::size_t slot = hand_++;
-    EntryRef victim = ring_[slot];
+    EntryRef victim = ring_[hand_++];
+    if (victim == nullptr) continue;
     Entry& e = victim->second;
     bool second_chance = ServableLocked(e, now) && e.referenced.exchange(false, std::memory_order_relaxed);
     if (second_chance) continue;
     RemoveLocked(victim);
-    return slot;
+    return;
   }
 }
 
 void MemoryCache::RemoveLocked(EntryRef entry) {
   ScopeRef scope = entry->second.scope;
+  ring_[entry->second.slot] = nullptr;
+  free_slots_.push_back(entry->second.slot);
+  bytes_ -= entry->second.bytes;
   entries_.erase(entries_.find(entry->first));
   UnpinScopeLocked(scope);
 }
@@ -169,14 +184,24 @@ void MemoryCache::Invalidate(const domain::CacheScope& scope) {
     std::lock_guard lock(mu_);
     // A scope without state has no entry to hide and no fill in flight (see the top of the file).
     if (auto it = scopes_.find(scope.Key()); it != scopes_.end()) it->second.generation = next_generation_++;
+    if (scope.IsRouteWide()) {
+      // Operators and replays of records from before scopes were narrowed only: O(scopes held).
+      const std::string prefix = scope.RouteKey() + '.';
+      for (auto& [key, state] : scopes_) {
+        if (key.starts_with(prefix)) state.generation = next_generation_++;
+      }
+    }
   }
   invalidations_.Increment();
 }
 
 void MemoryCache::PurgeAll() {
   std::lock_guard lock(mu_);
-  for (EntryRef entry : ring_) RemoveLocked(entry);
+  for (EntryRef entry : ring_) {
+    if (entry != nullptr) RemoveLocked(entry);
+  }
   ring_.clear();
+  free_slots_.clear();
   hand_ = 0;
   // What is left is pinned by fills in flight: refuse them.
   for (auto& [scope, state] : scopes_) state.generation = next_generation_++;
@@ -185,6 +210,11 @@ void MemoryCache::PurgeAll() {
 std::size_t MemoryCache::size() const {
   std::shared_lock lock(mu_);
   return entries_.size();
+}
+
+std::size_t MemoryCache::bytes() const {
+  std::shared_lock lock(mu_);
+  return bytes_;
 }
 
 std::size_t MemoryCache::scopes() const {

@@ -28,38 +28,54 @@ struct RedisFailure {};
 constexpr milliseconds kPollInterval{10};
 constexpr std::size_t kUnlinkBatch = 1000;
 
-// Current generation of a scope, created (atomically, with a TTL) if missing.
-// KEYS: gen. ARGV: new token, gen ttl (s).
+// A scope's generation is "<route token>/<scope token>": the token of its route-wide scope and
+// its own (the same key for a route-wide scope). Bumping either moves it on. kCurrentGen (a Lua
+// prefix of the scripts that compare it) reads it; false when either token is missing.
+#define RIHLA_CURRENT_GEN_LUA \
+  "local function current_gen()\n" \
+  "  local r, s = redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2])\n" \
+  "  if not r or not s then return false end\n" \
+  "  return r .. '/' .. s\n" \
+  "end\n"
+
+// Current generation of a scope, its missing tokens created (atomically, with a TTL).
+// KEYS: route gen, scope gen. ARGV: new route token, new scope token, gen ttl (s).
 constexpr const char* kGenScript = R"lua(
-local g = redis.call('GET', KEYS[1])
-if g then return g end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-return ARGV[1]
+local function get_or_create(key, token)
+  local g = redis.call('GET', key)
+  if g then return g end
+  redis.call('SET', key, token, 'EX', ARGV[3])
+  return token
+end
+local r = get_or_create(KEYS[1], ARGV[1])
+return r .. '/' .. get_or_create(KEYS[2], ARGV[2])
 )lua";
 
 // Before loading: {3} the generation moved on (do not cache), {2, entry} someone stored the entry
 // meanwhile, {1} we hold the fill lease, {0} another instance holds it (see LeaseCode).
-// KEYS: gen, entry, lock. ARGV: generation G, lease token, lease (ms), stamp "<G>.<epoch>".
-constexpr const char* kLeaseScript = R"lua(
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {3} end
-local e = redis.call('GET', KEYS[2])
+// KEYS: route gen, scope gen, entry, lock. ARGV: generation G, lease token, lease (ms), stamp
+// "<G>.<epoch>".
+constexpr const char* kLeaseScript = RIHLA_CURRENT_GEN_LUA R"lua(
+if current_gen() ~= ARGV[1] then return {3} end
+local e = redis.call('GET', KEYS[3])
 local p = ARGV[4] .. '\n'
 if e and string.sub(e, 1, #p) == p then return {2, e} end
-if redis.call('SET', KEYS[3], ARGV[2], 'NX', 'PX', ARGV[3]) then return {1} end
+if redis.call('SET', KEYS[4], ARGV[2], 'NX', 'PX', ARGV[3]) then return {1} end
 return {0}
 )lua";
 
 // Stores the entry only if the scope's generation is still G, then releases our lease.
-// KEYS: gen, entry, lock. ARGV: G, "<stamp>\n<body>", ttl (ms), lease token.
-constexpr const char* kStoreScript = R"lua(
+// KEYS: route gen, scope gen, entry, lock. ARGV: G, "<stamp>\n<body>", ttl (ms), lease token.
+constexpr const char* kStoreScript = RIHLA_CURRENT_GEN_LUA R"lua(
 local stored = 0
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+if current_gen() == ARGV[1] then
+  redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[3])
   stored = 1
 end
-if redis.call('GET', KEYS[3]) == ARGV[4] then redis.call('DEL', KEYS[3]) end
+if redis.call('GET', KEYS[4]) == ARGV[4] then redis.call('DEL', KEYS[4]) end
 return stored
 )lua";
+#undef RIHLA_CURRENT_GEN_LUA
 
 // KEYS: lock. ARGV: lease token.
 constexpr const char* kUnlockScript = R"lua(
@@ -78,6 +94,13 @@ std::optional<std::string> BodyIfCurrent(std::string_view value, std::string_vie
     return std::nullopt;
   }
   return std::string(value.substr(stamp.size() + 1));
+}
+
+// The generation "<route token>/<scope token>" from the two gen keys' values; nullopt when
+// either is missing (as current_gen() in the scripts).
+std::optional<std::string> Generation(const redisReply* route_token, const redisReply* scope_token) {
+  if (!IsText(route_token) || !IsText(scope_token)) return std::nullopt;
+  return std::string(ReplyText(route_token)) + "/" + std::string(ReplyText(scope_token));
 }
 
 // kLeaseScript's first reply element.
@@ -142,14 +165,19 @@ std::optional<std::int64_t> RedisCache::CurrentEpoch() const {
 // ---------------------------------------------------------------------------------------------
 // Keys
 
-std::string RedisCache::KeyPrefix(const domain::CacheScope& scope) { return "fs:{" + HashTag(scope.Key()) + "}:"; }
+// The hash tag is the route alone, so all of a route's keys share one Cluster slot.
+std::string RedisCache::KeyPrefix(const domain::CacheScope& scope) {
+  std::string prefix = "fs:{" + HashTag(scope.RouteKey()) + "}:";
+  if (!scope.IsRouteWide()) prefix += HashTag(scope.PartKey()) + ":";
+  return prefix;
+}
 
 std::string RedisCache::GenKey(const domain::CacheScope& scope) { return KeyPrefix(scope) + "gen"; }
 
 RedisCache::Keys RedisCache::MakeKeys(const domain::CacheScope& scope, const std::string& key) {
   std::string base = KeyPrefix(scope);
   std::string hash = Sha256Hex(key);
-  return Keys{base + "gen", base + "e:" + hash, base + "lock:" + hash + ":"};
+  return Keys{GenKey(scope.RouteScope()), base + "gen", base + "e:" + hash, base + "lock:" + hash + ":"};
 }
 
 // Routed by the first key (its scope's hash tag); RedisClient follows redirects and retries a
@@ -266,23 +294,22 @@ bool RedisCache::ScanUnlink(std::string& error) {
 // Cache operations
 
 RedisCache::PeekResult RedisCache::PeekRedis(const Keys& keys, std::int64_t epoch) {
-  Reply reply = Command({"MGET", keys.gen, keys.entry}, "peek");
-  if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+  Reply reply = Command({"MGET", keys.route_gen, keys.gen, keys.entry}, "peek");
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) {
     OnRedisError("peek", "unexpected MGET reply");
     throw RedisFailure{};
   }
   PeekResult result;
-  if (IsText(reply->element[0])) {
-    result.gen = std::string(ReplyText(reply->element[0]));
-    if (IsText(reply->element[1])) {
-      result.body = BodyIfCurrent(ReplyText(reply->element[1]), Stamp(*result.gen, epoch));
-    }
+  result.gen = Generation(reply->element[0], reply->element[1]);
+  if (result.gen && IsText(reply->element[2])) {
+    result.body = BodyIfCurrent(ReplyText(reply->element[2]), Stamp(*result.gen, epoch));
   }
   return result;
 }
 
 std::string RedisCache::GetOrCreateGen(const Keys& keys) {
-  Reply reply = Command({"EVAL", kGenScript, "1", keys.gen, RandomHex(16), std::to_string(gen_ttl_seconds_)},
+  Reply reply = Command({"EVAL", kGenScript, "2", keys.route_gen, keys.gen, RandomHex(16), RandomHex(16),
+                         std::to_string(gen_ttl_seconds_)},
                         "generation");
   if (!IsText(reply.get()) || reply->len == 0) {
     OnRedisError("generation", "unexpected reply");
@@ -373,8 +400,8 @@ RedisCache::Lease RedisCache::TakeLease(const Keys& keys, const std::string& gen
                                         const std::string& token) {
   Lease lease;
   try {
-    Reply reply = Command({"EVAL", kLeaseScript, "3", keys.gen, keys.entry, keys.lock_prefix + stamp, gen, token,
-                           std::to_string(opts_.fill_lease.count()), stamp},
+    Reply reply = Command({"EVAL", kLeaseScript, "4", keys.route_gen, keys.gen, keys.entry, keys.lock_prefix + stamp,
+                           gen, token, std::to_string(opts_.fill_lease.count()), stamp},
                           "lease");
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 || reply->element[0]->type != REDIS_REPLY_INTEGER) {
       OnRedisError("lease", "unexpected reply");
@@ -415,17 +442,18 @@ std::optional<std::string> RedisCache::WaitForFill(const Keys& keys, const std::
     std::this_thread::sleep_for(std::min<Clock::duration>(kPollInterval, deadline - Clock::now()));
     Reply reply;
     try {
-      reply = Command({"MGET", keys.gen, keys.entry, lock_key}, "wait");
+      reply = Command({"MGET", keys.route_gen, keys.gen, keys.entry, lock_key}, "wait");
     } catch (const RedisFailure&) {
       return std::nullopt;
     }
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 || !IsText(reply->element[0])) return std::nullopt;
-    std::string current(ReplyText(reply->element[0]));
-    if (IsText(reply->element[1])) {
-      if (auto body = BodyIfCurrent(ReplyText(reply->element[1]), stamp)) return body;
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 4) return std::nullopt;
+    std::optional<std::string> current = Generation(reply->element[0], reply->element[1]);
+    if (!current) return std::nullopt;
+    if (IsText(reply->element[2])) {
+      if (auto body = BodyIfCurrent(ReplyText(reply->element[2]), stamp)) return body;
     }
-    if (current != gen) return std::nullopt;               // invalidated: that fill will not be stored
-    if (!IsText(reply->element[2])) return std::nullopt;  // the holder gave up (its load failed)
+    if (*current != gen) return std::nullopt;              // invalidated: that fill will not be stored
+    if (!IsText(reply->element[3])) return std::nullopt;  // the holder gave up (its load failed)
   }
   return std::nullopt;
 }
@@ -444,8 +472,8 @@ Lookup RedisCache::LoadAndStore(const Keys& keys, const std::string& gen, const 
   // While degraded (e.g. an invalidation just failed) nothing is stored; the lease expires.
   if (!recovery_.degraded()) {
     try {
-      Command({"EVAL", kStoreScript, "3", keys.gen, keys.entry, keys.lock_prefix + stamp, gen, stamp + '\n' + body,
-               std::to_string(ttl_.count()), token},
+      Command({"EVAL", kStoreScript, "4", keys.route_gen, keys.gen, keys.entry, keys.lock_prefix + stamp, gen,
+               stamp + '\n' + body, std::to_string(ttl_.count()), token},
               "store");
     } catch (const RedisFailure&) {
     }

@@ -2,18 +2,27 @@
 // Redis-backed SearchCache, shared by every instance that uses the same Redis: same semantics as
 // MemoryCache (scope generations, stamped entries, check-and-set fills, coalesced misses).
 //
-// Keys, all built from domain::CacheScope::Key() in KeyPrefix (the `{scope}` hash tag keeps a
-// scope in one Redis Cluster slot, so the multi-key MGET and Lua scripts below are
-// Cluster-legal). Every key is written with a TTL; for the scope RUH-JED:
-//   fs:{RUH-JED}:gen                      random token, EX max(entry ttl * 10, 1 day)
-//   fs:{RUH-JED}:e:<sha256(key)>                  "<gen>.<epoch>\n<body>", PX entry ttl
-//   fs:{RUH-JED}:lock:<sha256(key)>:<gen>.<epoch> random owner token, PX fill_lease
+// Keys, all built from domain::CacheScope in KeyPrefix. The hash tag is the route alone
+// (`{RUH-JED}`), so every key of a route, route-wide or narrow, lies in one Redis Cluster slot and
+// the multi-key MGET and Lua scripts below are Cluster-legal. Every key is written with a TTL; for
+// the scope RUH-JED 2026-12-03 economy (P = fs:{RUH-JED}:2026-12-03.economy:):
+//   fs:{RUH-JED}:gen                 route token: random, EX max(entry ttl * 10, 1 day)
+//   P gen                            scope token: the same
+//   P e:<sha256(key)>                "<gen>.<epoch>\n<body>", PX entry ttl
+//   P lock:<sha256(key)>:<gen>.<epoch>  random owner token, PX fill_lease
+// A scope's generation <gen> is "<route token>/<scope token>": a write (booking, expiry, admin
+// change) sets a new scope token, O(1), and leaves the route's other dates and cabins valid; an
+// operator's route purge (a route-wide scope, whose own gen key is the route token) sets a new
+// route token, which moves the generation of every scope of the route on, also O(1).
 // (<epoch> is the cache epoch the fill ran under, 0 without an epoch lease; see below.)
-// (A scope key that is not [A-Za-z0-9._-]{1,64} is replaced by '#' + a hash of it, so it cannot
-// break the hash tag or collide with another scope's keys.)
+// (A route or part key that is not [A-Za-z0-9._-]{1,64} is replaced by '#' + a hash of it, so it
+// cannot break the hash tag or collide with another scope's keys.)
+// Upgrading from the route-only layout (fs:{RUH-JED}:e:...): old entries are never read again
+// and expire; instances of both layouts must not share one Redis (an old instance would not see
+// a new one's narrow invalidations), so upgrade them together.
 //
 // Hot path, O(1), no KEYS/SCAN/sets:
-//   Peek        MGET gen entry; the entry counts only if it is stamped with the current gen.
+//   Peek        MGET route-gen gen entry; the entry counts only if it is stamped with the current gen.
 //   GetOrLoad   Peek; on a miss read (or atomically create) the current gen G *before* loading;
 //               coalesce in-process by (scope, key, G); across instances one Lua call re-checks the
 //               entry and takes the fill lease (SET lock NX PX). The lease holder loads and stores
@@ -21,7 +30,7 @@
 //               with an invalidation never becomes visible) and releases its lease. An instance
 //               that did not get the lease polls every ~10 ms for up to wait_for_fill, then loads
 //               itself without caching.
-//   Invalidate  one SET of a new random gen token.
+//   Invalidate  one SET of a new random token on the scope's gen key.
 //
 // Redis failures never fail a search. Any error or timeout counts rihla_cache_redis_errors_total,
 // logs a warning (at most once a second), marks the cache degraded and the call is answered by
@@ -122,6 +131,7 @@ class RedisCache : public SearchCache {
 
  private:
   struct Keys {
+    std::string route_gen;  // the route-wide scope's gen key (== gen for a route-wide scope)
     std::string gen;
     std::string entry;
     std::string lock_prefix;  // + gen

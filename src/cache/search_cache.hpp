@@ -1,7 +1,8 @@
 #pragma once
 // Search-result cache with O(1) scope invalidation and no stale fills.
 //
-// Every scope (domain::CacheScope: what one write can change, today a route) has a generation.
+// Every scope (domain::CacheScope: what one write can change, a route + date + cabin) has a
+// generation.
 // An entry is stamped with the generation that was current *before* its database read began,
 // and is stored only if that generation is still current when the fill completes, and served
 // only while it is. Invalidate(scope) just moves the generation on: its cost does not depend on
@@ -36,7 +37,8 @@ class SearchCache {
   // `load` propagate to every waiter and nothing is cached.
   virtual Lookup GetOrLoad(const domain::CacheScope& scope, const std::string& key,
                            const std::function<std::string()>& load) = 0;
-  // Makes every entry of `scope` invisible, in O(1), on every instance sharing the cache by the
+  // Makes every entry of `scope` (of every scope it Covers, for a route-wide one) invisible, in
+  // O(1) for the narrow scope of a write, on every instance sharing the cache by the
   // time it returns (a shared cache may block up to ~2 s for that when its backend did not
   // confirm the invalidation).
   virtual void Invalidate(const domain::CacheScope& scope) = 0;

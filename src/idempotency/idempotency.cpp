@@ -38,7 +38,7 @@ std::optional<domain::CacheScope> ReplayScope(const Record& record, std::int64_t
                                               std::optional<std::chrono::milliseconds> window) {
   if (record.changed_scope.empty()) return std::nullopt;
   if (window && record.completed_ms > 0 && now_ms - record.completed_ms > window->count()) return std::nullopt;
-  return domain::CacheScope::ParseRoute(record.changed_scope);
+  return domain::CacheScope::Parse(record.changed_scope);  // a pre-narrowing "RUH-JED": route-wide
 }
 
 // How long a waiting request is parked before it looks again: a quarter of the time it has

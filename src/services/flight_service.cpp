@@ -88,16 +88,22 @@ domain::Flight FlightService::Create(RequestContext& ctx, domain::Flight flight)
 }
 
 domain::Flight FlightService::Patch(RequestContext& ctx, const std::string& id, const domain::FlightPatch& patch) {
-  std::optional<domain::Flight> result;
+  std::optional<domain::Flight> before, result;
   db_.Write([&](storage::Tx& tx) {
-    if (!storage::FindFlight(tx, id)) throw ApiError(ErrorCode::kNotFound, "no flight with this id");
+    before = storage::FindFlight(tx, id);
+    if (!before) throw ApiError(ErrorCode::kNotFound, "no flight with this id");
     if (patch.seats_total && !storage::UpdateSeatsTotal(tx, id, *patch.seats_total)) {
       throw ApiError(ErrorCode::kInvalidState, "seats_total is below the seats already held");
     }
     if (patch.price) storage::UpdateFlightPrice(tx, id, *patch.price);
     result = storage::FindFlight(tx, id);
   });
-  ScopeChanged(ctx, domain::CacheScope::ForFlight(*result));
+  // The searches that listed the flight and those that list it now (the same scope unless the
+  // patch moved its route, date or cabin).
+  const domain::CacheScope old_scope = domain::CacheScope::ForFlight(*before);
+  const domain::CacheScope new_scope = domain::CacheScope::ForFlight(*result);
+  ScopeChanged(ctx, old_scope);
+  if (new_scope != old_scope) ScopeChanged(ctx, new_scope);
   ctx.Log(LogLevel::kInfo, "flight updated", {{"flight_id", id}});
   return *result;
 }

@@ -1,7 +1,8 @@
 #pragma once
 // Flight use cases: airports, search (through the cache), flight by id, admin create/patch.
-// Writes invalidate their cache scope's entries after commit and before returning, so once the
-// caller has answered, no search shows data from before the write.
+// Writes invalidate their cache scope's entries (domain::CacheScope: the flight's route, UTC
+// departure date and cabin) after commit and before returning, so once the caller has answered,
+// no search shows data from before the write; searches of other dates and cabins stay cached.
 // Blocking: call on worker threads (PeekSearch excepted, see below).
 #include <chrono>
 #include <optional>

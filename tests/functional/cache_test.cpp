@@ -34,6 +34,74 @@ TEST(CacheFreshness, SearchAfterEveryBookingShowsTheNewSeats) {
   EXPECT_EQ(SeatsInSearch(client, query, flight), -1);  // sold out: no longer listed
 }
 
+// A write refreshes only the searches it can change: its route, departure date and cabin. A
+// booking (and an admin price change) on date D makes D's search fresh at once, while D+1's and
+// other cabins' cached searches stay hits.
+void WriteRefreshesOnlyItsDateAndCabin(const std::string& redis_url) {
+  ServerConfig config;
+  if (!redis_url.empty()) config.env["RIHLA_REDIS_URL"] = redis_url;
+  ServerProcess server(config);
+  HttpClient client(server.port());
+  auto user = SignUp(client);
+  // A day no earlier run used: a shared Redis may still hold that run's entries for these keys.
+  const int d = 20 + static_cast<int>(std::random_device{}() % 300);
+  auto on_d = Str(CreateFlight(client, "RUH", "KWI", 50, "100.00", d).at("id"));
+  auto next_day = Str(CreateFlight(client, "RUH", "KWI", 50, "100.00", d + 1).at("id"));
+  auto business = Str(CreateFlight(client, "RUH", "KWI", 50, "900.00", d, "business").at("id"));
+  const std::string base = "/v1/flights/search?from=RUH&to=KWI&date=";
+  const std::string q_d = base + FutureDate(d), q_d_pair = q_d + "&passengers=2";
+  const std::string q_next = base + FutureDate(d + 1), q_business = q_d + "&cabin=business";
+  auto warm = [&] {
+    for (const auto& q : {q_d, q_d_pair, q_next, q_business}) {
+      client.Get(q);
+      ASSERT_EQ(client.Get(q).Header("x-cache"), "HIT") << q;
+    }
+  };
+  warm();
+  ASSERT_EQ(Book(client, user, on_d, "narrow-1", 2).status, 201);
+  // D economy, every party size: fresh at once.
+  EXPECT_EQ(client.Get(q_d).Header("x-cache"), "MISS");
+  EXPECT_EQ(SeatsInSearch(client, q_d, on_d), 48);
+  EXPECT_EQ(client.Get(q_d_pair).Header("x-cache"), "MISS");
+  // D+1 and D business: untouched, still hits.
+  EXPECT_EQ(client.Get(q_next).Header("x-cache"), "HIT");
+  EXPECT_EQ(SeatsInSearch(client, q_next, next_day), 50);
+  EXPECT_EQ(client.Get(q_business).Header("x-cache"), "HIT");
+
+  warm();
+  auto patch = client.Request("PATCH", "/v1/admin/flights/" + business, R"({"price":{"amount":"950.00","currency":"SAR"}})",
+                              {{"Authorization", std::string("Bearer ") + ServerProcess::kAdminToken},
+                               {"Content-Type", "application/json"}});
+  ASSERT_EQ(patch.status, 200) << patch.body;
+  EXPECT_EQ(client.Get(q_business).Header("x-cache"), "MISS");
+  EXPECT_NE(client.Get(q_business).body.find("950.00"), std::string::npos);
+  EXPECT_EQ(client.Get(q_d).Header("x-cache"), "HIT");
+  EXPECT_EQ(client.Get(q_next).Header("x-cache"), "HIT");
+
+  // Cancelling releases the seats on D: D fresh, D+1 untouched.
+  warm();
+  auto booking = Book(client, user, on_d, "narrow-2");
+  ASSERT_EQ(booking.status, 201);
+  EXPECT_EQ(SeatsInSearch(client, q_d, on_d), 47);
+  warm();
+  auto cancel_headers = user.Auth();
+  cancel_headers.emplace_back("Idempotency-Key", "narrow-cancel");
+  auto cancel = client.Request("POST", "/v1/bookings/" + Str(booking.Json().at("id")) + "/cancel", "", cancel_headers);
+  ASSERT_EQ(cancel.status, 200) << cancel.body;
+  EXPECT_EQ(client.Get(q_d).Header("x-cache"), "MISS");
+  EXPECT_EQ(SeatsInSearch(client, q_d, on_d), 48);
+  EXPECT_EQ(client.Get(q_next).Header("x-cache"), "HIT");
+  EXPECT_EQ(client.Get(q_business).Header("x-cache"), "HIT");
+}
+
+TEST(CacheFreshness, WriteRefreshesOnlyItsDateAndCabin) { WriteRefreshesOnlyItsDateAndCabin(""); }
+
+TEST(CacheFreshness, WriteRefreshesOnlyItsDateAndCabinInRedis) {
+  const char* url = std::getenv("RIHLA_TEST_REDIS_URL");
+  if (url == nullptr) GTEST_SKIP() << "RIHLA_TEST_REDIS_URL not set";
+  WriteRefreshesOnlyItsDateAndCabin(url);
+}
+
 // A fill that read the database before a write and stores after the write's invalidation must
 // not become visible. The server holds every fill 800 ms after its database read
 // (RIHLA_FAULT=pause_fill); the write lands inside that window at a random moment.

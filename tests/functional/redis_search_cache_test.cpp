@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "domain/time.hpp"
 #include "observability/logger.hpp"
 #include "observability/metrics.hpp"
 #include "security/crypto.hpp"
@@ -156,8 +157,10 @@ TEST_F(RedisSearchCache, MissThenHit) {
   EXPECT_EQ(cache->Peek(S(route_), "k2").value_or("missing"), "");
 }
 
-// The layout other instances (and operators) rely on: fs:{<scope key>}:gen and :e:<sha256(key)>,
-// whose value is "<gen>.<epoch>\n<body>" (epoch 0 without an epoch lease).
+// The layout other instances (and operators) rely on: fs:{<route>}:gen (the route token) and,
+// for a narrow scope, fs:{<route>}:<date>.<cabin>:gen (its own token) and :e:<sha256(key)>,
+// whose value is "<route token>/<scope token>.<epoch>\n<body>" (epoch 0 without an epoch lease).
+// A route-wide scope's own token is the route token.
 TEST_F(RedisSearchCache, KeyLayoutIsTheSharedOne) {
   auto cache = Make();
   cache->GetOrLoad(S(route_), "k", [] { return std::string("v"); });
@@ -165,7 +168,51 @@ TEST_F(RedisSearchCache, KeyLayoutIsTheSharedOne) {
   std::set<std::string> got(keys.begin(), keys.end());
   EXPECT_EQ(got, (std::set<std::string>{"fs:{" + route_ + "}:gen", "fs:{" + route_ + "}:e:" + Sha256Hex("k")}));
   const std::string gen = Get("fs:{" + route_ + "}:gen");
-  EXPECT_EQ(Get("fs:{" + route_ + "}:e:" + Sha256Hex("k")), gen + ".0\nv");
+  EXPECT_EQ(Get("fs:{" + route_ + "}:e:" + Sha256Hex("k")), gen + "/" + gen + ".0\nv");
+}
+
+TEST_F(RedisSearchCache, NarrowScopesShareTheRoutesHashTag) {
+  auto cache = Make();
+  domain::CacheScope narrow = S(route_);
+  narrow.day = 20'000 * domain::kDayMs;  // 2024-10-04
+  narrow.cabin = "business";
+  cache->GetOrLoad(narrow, "k", [] { return std::string("v"); });
+  const std::string p = "fs:{" + route_ + "}:2024-10-04.business:";
+  std::vector<std::string> keys = ScanKeys("fs:{" + route_ + "}:*");
+  std::set<std::string> got(keys.begin(), keys.end());
+  EXPECT_EQ(got, (std::set<std::string>{"fs:{" + route_ + "}:gen", p + "gen", p + "e:" + Sha256Hex("k")}));
+  EXPECT_EQ(Get(p + "e:" + Sha256Hex("k")), Get("fs:{" + route_ + "}:gen") + "/" + Get(p + "gen") + ".0\nv");
+}
+
+// A write's invalidation is one SET of its scope's token: the route's other dates and cabins
+// stay hits on every instance; a route-wide purge (one SET of the route token) hides them all.
+TEST_F(RedisSearchCache, NarrowInvalidationKeepsOtherDatesAndCabinsAndAPurgeOfTheRouteHidesAll) {
+  auto a = Make();
+  auto b = Make();
+  auto at = [&](std::int64_t day, const std::string& cabin) {
+    domain::CacheScope s = S(route_);
+    s.day = day * domain::kDayMs;
+    s.cabin = cabin;
+    return s;
+  };
+  const domain::CacheScope d = at(20'000, "economy"), next = at(20'001, "economy"), business = at(20'000, "business");
+  for (const auto* s : {&d, &next, &business}) a->GetOrLoad(*s, "k", [] { return std::string("v"); });
+  const std::uint64_t before = b->commands_sent();
+  b->Invalidate(d);
+  EXPECT_EQ(b->commands_sent() - before, 1u);  // O(1): one SET
+  EXPECT_FALSE(a->Peek(d, "k").has_value());
+  EXPECT_EQ(a->Peek(next, "k").value_or(""), "v");
+  EXPECT_EQ(a->Peek(business, "k").value_or(""), "v");
+  // A fill racing a route-wide purge is refused.
+  a->GetOrLoad(d, "k", [&] {
+    b->PurgeScope(S(route_));
+    return std::string("old");
+  });
+  EXPECT_FALSE(a->Peek(d, "k").has_value());
+  EXPECT_FALSE(a->Peek(next, "k").has_value());
+  EXPECT_FALSE(a->Peek(business, "k").has_value());
+  EXPECT_FALSE(a->GetOrLoad(next, "k", [] { return std::string("v2"); }).hit);
+  EXPECT_EQ(b->Peek(next, "k").value_or(""), "v2");
 }
 
 TEST_F(RedisSearchCache, InvalidateMakesNextLookupMissOnEveryInstance) {

@@ -49,7 +49,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(day && *day == q.day_start_ms && q.day_start_ms % domain::kDayMs == 0);
   FUZZ_CHECK(q.passengers >= 1 && q.passengers <= 9);
   FUZZ_CHECK(domain::IsCabin(q.cabin));
-  FUZZ_CHECK(domain::CacheScope::ForQuery(q).Key() == q.from + "-" + q.to);
+  const domain::CacheScope scope = domain::CacheScope::ForQuery(q);
+  FUZZ_CHECK(scope.RouteKey() == q.from + "-" + q.to && !scope.IsRouteWide() && scope.cabin == q.cabin);
+  FUZZ_CHECK(domain::CacheScope::Parse(scope.Key()) == scope);
   std::string explicit_query = "from=" + q.from + "&to=" + q.to + "&date=" + q.date +
                                "&passengers=" + std::to_string(q.passengers) + "&cabin=" + q.cabin;
   FUZZ_CHECK(domain::ParseSearchQuery(explicit_query).Canonical() == q.Canonical());

@@ -81,6 +81,26 @@ TEST(Config, LoadEnvironmentReadsEveryIntegerSetting) {
   EXPECT_EQ(c.cache_max_entries, 77);
 }
 
+TEST(Config, CacheCanBeTurnedOffAndBoundedByBytes) {
+  Config defaults;
+  EXPECT_TRUE(defaults.cache_enabled);
+  EXPECT_GE(defaults.cache_max_bytes, 16 << 20);  // "a few tens of MiB"
+  ScopedEnv off("RIHLA_CACHE", "off");
+  ScopedEnv bytes("RIHLA_CACHE_MAX_BYTES", "1048576");
+  Config c;
+  LoadEnvironment(c);
+  EXPECT_FALSE(c.cache_enabled);
+  EXPECT_EQ(c.cache_max_bytes, 1 << 20);
+  ScopedEnv bad("RIHLA_CACHE", "0");
+  EXPECT_THROW(LoadEnvironment(c), std::invalid_argument);
+}
+
+TEST(Config, CacheMaxBytesIsRangeChecked) {
+  ScopedEnv small("RIHLA_CACHE_MAX_BYTES", "1000");
+  Config c;
+  EXPECT_THROW(LoadEnvironment(c), std::invalid_argument);
+}
+
 TEST(Config, ListenAddressSplitsHostAndPort) {
   Config c;
   c.listen = "[::1]:9000";

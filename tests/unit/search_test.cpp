@@ -42,7 +42,7 @@ TEST(SearchQuery, ParsesAFullQuery) {
   EXPECT_EQ(q.day_start_ms, *ParseDate("2026-12-01"));
   EXPECT_EQ(q.passengers, 3);
   EXPECT_EQ(q.cabin, "business");
-  EXPECT_EQ(CacheScope::ForQuery(q).Key(), "RUH-JED");
+  EXPECT_EQ(CacheScope::ForQuery(q).Key(), "RUH-JED.2026-12-01.business");
 }
 
 TEST(SearchQuery, UpperCasesAirportCodesGivenInAnyCase) {
