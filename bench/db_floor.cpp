@@ -7,7 +7,7 @@
 //   BEGIN (the dialect's: BEGIN IMMEDIATE on SQLite)
 //   INSERT the idempotency claim ('started', with a lease)
 //   UPDATE flights SET seats_available = seats_available - n WHERE id = ? AND seats_available >= n
-//   INSERT the booking, INSERT its passengers (one statement)
+//   INSERT the booking, INSERT its passengers (one statement per passenger; default one)
 //   UPDATE the idempotency record to 'completed' with the stored response (a ~400-byte body)
 //   COMMIT
 //
@@ -143,9 +143,8 @@ void Worker(const storage::Dialect& dialect, const std::string& connect, const s
                                  user = "usr_" + run, status = "pending_payment", currency = "SAR";
     long long locked_until = 0, created = 0, expires = 0, total = 25000LL * passengers, completed = 0;
     int seats = passengers, http_status = 201;
-    std::vector<std::string> p_booking(passengers), p_given(passengers, "Bench"), p_family(passengers, "Floor");
-    std::vector<int> p_seq(passengers);
-    for (int i = 0; i < passengers; ++i) p_seq[i] = i;
+    std::string p_given = "Bench", p_family = "Floor";
+    int p_seq = 0;
 
     soci::statement begin = (sql.prepare << std::string(dialect.begin));
     soci::statement commit = (sql.prepare << "COMMIT");
@@ -164,9 +163,12 @@ void Worker(const storage::Dialect& dialect, const std::string& connect, const s
                         " created_at, expires_at, updated_at) VALUES (:id, :u, :f, :s, :n, :t, :c, :ca, :ea, :ua)",
          soci::use(booking_id), soci::use(user), soci::use(flight), soci::use(status), soci::use(seats),
          soci::use(total), soci::use(currency), soci::use(created), soci::use(expires), soci::use(created));
+    // One row per execution: SOCI's PostgreSQL and MySQL backends do not re-read a bound vector
+    // on re-execution. With the default one passenger it is the same one round trip as rihla's
+    // bulk insert.
     soci::statement insert_passengers =
         (sql.prepare << "INSERT INTO passengers (booking_id, seq, given_name, family_name) VALUES (:b, :s, :g, :f)",
-         soci::use(p_booking), soci::use(p_seq), soci::use(p_given), soci::use(p_family));
+         soci::use(booking_id), soci::use(p_seq), soci::use(p_given), soci::use(p_family));
     soci::statement complete =
         (sql.prepare << "UPDATE idempotency_records SET state = 'completed', response_status = :st,"
                         " response_body = :b, changed_scope = 'DFA-DFB', completed_at = :ca, locked_until = 0"
@@ -179,7 +181,6 @@ void Worker(const storage::Dialect& dialect, const std::string& connect, const s
       key = "key_" + suffix;
       booking_id = "bk_" + suffix;
       flight = flights[static_cast<std::size_t>(worker + n * 7) % flights.size()];
-      std::fill(p_booking.begin(), p_booking.end(), booking_id);
       body = ResponseBody(booking_id, flight);
       auto t0 = Clock::now();
       long long now_ms =
@@ -201,7 +202,7 @@ void Worker(const storage::Dialect& dialect, const std::string& connect, const s
           continue;
         }
         insert_booking.execute(true);
-        insert_passengers.execute(true);
+        for (p_seq = 0; p_seq < passengers; ++p_seq) insert_passengers.execute(true);
         complete.execute(true);
         if (complete.get_affected_rows() != 1) throw std::runtime_error("the record was not completed");
         commit.execute(true);

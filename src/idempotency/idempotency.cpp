@@ -251,6 +251,15 @@ Result Executor::Run(RequestContext& ctx, const Request& request, const Operatio
   }
 }
 
+Result Executor::Committed(Result answer) {
+  TriggerFault(options_.fault, FaultPoint::kAfterCommit);
+  if (FaultActive(options_.fault, FaultPoint::kCommitThen503)) {
+    throw ApiError(ErrorCode::kServiceUnavailable, "fault point commit_then_503: the answer was lost after commit");
+  }
+  Count("executed");
+  return answer;
+}
+
 Result Executor::Complete(RequestContext& ctx, storage::Tx& tx, const Claim& claim, Outcome outcome) {
   Result answer{outcome.status, std::move(outcome.body), false, std::move(outcome.changed_scope), std::nullopt};
   if (outcome.error) {
@@ -311,12 +320,7 @@ std::optional<Result> Executor::ExecuteGrouped(RequestContext& ctx, const Reques
     if (!claimed) return std::nullopt;  // another process committed this key first
     throw;
   }
-  TriggerFault(options_.fault, FaultPoint::kAfterCommit);
-  if (FaultActive(options_.fault, FaultPoint::kCommitThen503)) {
-    throw ApiError(ErrorCode::kServiceUnavailable, "fault point commit_then_503: the answer was lost after commit");
-  }
-  Count("executed");
-  return answer;
+  return Committed(std::move(answer));
 }
 
 Result Executor::Execute(RequestContext& ctx, const Claim& claim, const Operation& op) {
@@ -346,12 +350,7 @@ Result Executor::Execute(RequestContext& ctx, const Claim& claim, const Operatio
     Release(claim);
     throw;
   }
-  TriggerFault(options_.fault, FaultPoint::kAfterCommit);
-  if (FaultActive(options_.fault, FaultPoint::kCommitThen503)) {
-    throw ApiError(ErrorCode::kServiceUnavailable, "fault point commit_then_503: the answer was lost after commit");
-  }
-  Count("executed");
-  return answer;
+  return Committed(std::move(answer));
 }
 
 Result Executor::StoreProblem(const Claim& claim, StoredResponse problem, ErrorCode code) {

@@ -169,6 +169,8 @@ class Executor {
   // Throws the outcome's error when it renders as 5xx, kIdempotencyInProgress when our lease
   // was taken over.
   Result Complete(RequestContext& ctx, storage::Tx& tx, const Claim& claim, Outcome outcome);
+  // After the commit of `answer`: the test-only after-commit fault points, then the count.
+  Result Committed(Result answer);
   // Stores a 4xx the operation threw, after its transaction rolled back. Throws
   // kIdempotencyInProgress when our lease was taken over meanwhile.
   Result StoreProblem(const Claim& claim, StoredResponse problem, ErrorCode code);
