@@ -30,6 +30,7 @@
 #include "services/payment_service.hpp"
 #include "storage/cache_epoch_repository.hpp"
 #include "storage/database.hpp"
+#include "storage/group_commit.hpp"
 #include "storage/migrations.hpp"
 #include "storage/retention.hpp"
 #include "storage/seed.hpp"
@@ -313,7 +314,12 @@ int Serve(const Config& config) {
   cache::SearchCache& cache = *cache_owner;
 
   // Services, over storage and the cache.
-  idempotency::Executor idem(db, IdemOptions(config), metrics, handlers::RenderProblem);
+  // A single-writer engine commits concurrent idempotent requests in shared batches.
+  std::unique_ptr<storage::GroupCommit> group_commit;
+  if (storage::DialectOf(url.engine).single_writer) {
+    group_commit = std::make_unique<storage::GroupCommit>(db, static_cast<std::size_t>(config.group_commit_max));
+  }
+  idempotency::Executor idem(db, IdemOptions(config), metrics, handlers::RenderProblem, group_commit.get());
   services::FlightService flights(db, cache, metrics, config.fault);
   services::AuthService auth(db, config.admin_token,
                              services::AuthOptions{.token_ttl = std::chrono::seconds(config.token_ttl_seconds)});

@@ -23,6 +23,8 @@ const auto kIntSettings = std::to_array<IntSetting>({
     {"RIHLA_THREADS", "--threads", &Config::threads, 1, 256, "I/O threads (default: number of cores)"},
     {"RIHLA_WORKERS", "--workers", &Config::workers, 1, 1024, "worker threads for blocking work (default: pool size)"},
     {"RIHLA_DB_POOL", "--db-pool", &Config::db_pool, 1, 1024, "database connections (default 8 SQLite, 16 others)"},
+    {"RIHLA_GROUP_COMMIT_MAX", "--group-commit-max", &Config::group_commit_max, 1, 1024,
+     "SQLite: most idempotent requests committed together in one transaction (1: one each)"},
     {"RIHLA_MAX_QUEUE", "--max-queue", &Config::max_queue, 1, 1'000'000, "requests waiting for a worker before 503"},
     {"RIHLA_READ_TIMEOUT_MS", "--read-timeout-ms", &Config::read_timeout_ms, 100, 3'600'000,
      "per-request read deadline and keep-alive idle time"},

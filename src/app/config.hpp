@@ -27,6 +27,7 @@ struct Config {
   int token_ttl_seconds = 2'592'000;  // bearer tokens expire this long after they were issued
   int threads = 0;           // 0: number of cores
   int workers = 0;           // 0: database pool size
+  int group_commit_max = 64;  // SQLite group commit: units per batch transaction
   int db_pool = 0;           // 0: 8 for SQLite, 16 for server databases
   int max_queue = 2048;      // waiting requests before 503
   int read_timeout_ms = 15000;

@@ -56,6 +56,20 @@ ApiError InProgress(const Record& record, std::int64_t now_ms) {
       .RetryIn(std::chrono::seconds(std::clamp<std::int64_t>(left_s, 1, 5)));
 }
 
+// Another request of this process holds the key and waits for its group commit batch, which
+// commits within milliseconds.
+ApiError InProgressInBatch() {
+  return ApiError(ErrorCode::kIdempotencyInProgress, "a request with this Idempotency-Key is still being processed")
+      .RetryIn(std::chrono::seconds(1));
+}
+
+// The key of a request in the in-flight set.
+std::string InFlightKey(const Request& r) { return r.scope + "\n" + r.principal + "\n" + r.key; }
+
+// Inside a group commit unit: the operation runs in this savepoint, so that a 4xx undoes its
+// writes but keeps the claim inserted before it.
+constexpr std::string_view kOperationSavepoint = "rihla_idem_op";
+
 // Our lease ran out and a retry took the key over: what we did is rolled back.
 ApiError LostLease() {
   return ApiError(ErrorCode::kIdempotencyInProgress, "the request took longer than its lease; retry")
@@ -89,8 +103,13 @@ std::string Fingerprint(std::string_view method, std::string_view path, std::str
   return Sha256Hex(material);
 }
 
-Executor::Executor(storage::Database& db, Options options, Metrics& metrics, ErrorRenderer render)
-    : db_(db), options_(options), requests_(metrics.Family(metric::kIdempotencyRequests)), render_(std::move(render)) {
+Executor::Executor(storage::Database& db, Options options, Metrics& metrics, ErrorRenderer render,
+                   storage::GroupCommit* group)
+    : db_(db),
+      options_(options),
+      requests_(metrics.Family(metric::kIdempotencyRequests)),
+      render_(std::move(render)),
+      group_(group) {
   if (!render_) throw std::invalid_argument("idempotency::Executor needs an error renderer");
 }
 
@@ -104,8 +123,22 @@ std::optional<Record> Executor::ReadRecord(const Request& request) {
   return record;
 }
 
-std::optional<Executor::Claim> Executor::InsertClaim(const Request& request) {
-  std::int64_t now = domain::NowMs();
+bool Executor::InFlight::TryEnter(const std::string& key) {
+  std::lock_guard lock(mu_);
+  return keys_.insert(key).second;
+}
+
+void Executor::InFlight::Leave(const std::string& key) {
+  std::lock_guard lock(mu_);
+  keys_.erase(key);
+}
+
+bool Executor::InFlight::Contains(const std::string& key) const {
+  std::lock_guard lock(mu_);
+  return keys_.contains(key);
+}
+
+Record Executor::NewClaimRecord(const Request& request, std::int64_t now) const {
   Record record;
   record.id = "idr_" + RandomHex(12);
   record.scope = request.scope;
@@ -116,6 +149,11 @@ std::optional<Executor::Claim> Executor::InsertClaim(const Request& request) {
   record.locked_until = now + Ms(options_.lease);
   record.created_ms = now;
   record.expires_ms = now + Ms(options_.ttl);
+  return record;
+}
+
+std::optional<Executor::Claim> Executor::InsertClaim(const Request& request) {
+  Record record = NewClaimRecord(request, domain::NowMs());
   try {
     db_.WriteStatement([&](storage::Tx& tx) { InsertRecord(tx, record); });
   } catch (const DuplicateKey&) {
@@ -137,13 +175,24 @@ std::optional<Executor::Claim> Executor::TakeOver(RequestContext& ctx, const Req
   return Claim{record.id, token};
 }
 
-std::variant<Executor::Claim, Result> Executor::ClaimOrAnswer(RequestContext& ctx, const Request& request) {
+std::variant<Executor::Claim, Result, Executor::Unclaimed> Executor::ClaimOrAnswer(RequestContext& ctx, const Request& request) {
   // A waiting request is parked and run again (NotReady), so the wait is measured from its
   // start, and it ends early enough to answer 409 itself before the request's deadline.
   auto wait_deadline = std::min(ctx.started + options_.wait_for_inflight, ctx.deadline - kParkMax);
   for (;;) {
     // Read first: a replay (the common retry) then costs one indexed read and no write.
     std::optional<Record> existing = ReadRecord(request);
+    if (!existing && group_ != nullptr) {
+      if (!in_flight_.Contains(InFlightKey(request))) return Unclaimed{};
+      // Another request of this process holds the key in a batch that has not committed yet.
+      bool may_wait = request.wait_for_inflight && std::chrono::steady_clock::now() < wait_deadline;
+      if (may_wait) {
+        Count("parked");
+        throw NotReady(ParkFor(std::chrono::steady_clock::now() - ctx.started));
+      }
+      Count("in_progress");
+      throw InProgressInBatch();
+    }
     if (!existing) {
       if (auto claim = InsertClaim(request)) return *claim;
       continue;  // another request inserted between our read and insert: read its record
@@ -190,10 +239,88 @@ Result Executor::Run(RequestContext& ctx, const Request& request, const Operatio
     });
     return answer;
   }
-  auto claimed = ClaimOrAnswer(ctx, request);
-  if (auto* replay = std::get_if<Result>(&claimed)) return std::move(*replay);
-  TriggerFault(options_.fault, FaultPoint::kSlowOperation);  // claimed, not yet executed
-  return Execute(ctx, std::get<Claim>(claimed), op);
+  for (;;) {
+    auto claimed = ClaimOrAnswer(ctx, request);
+    if (auto* replay = std::get_if<Result>(&claimed)) return std::move(*replay);
+    if (auto* claim = std::get_if<Claim>(&claimed)) {
+      TriggerFault(options_.fault, FaultPoint::kSlowOperation);  // claimed, not yet executed
+      return Execute(ctx, *claim, op);
+    }
+    if (auto answer = ExecuteGrouped(ctx, request, op)) return std::move(*answer);
+    // Another request took the key between our read and our claim: look at it again.
+  }
+}
+
+Result Executor::Committed(Result answer) {
+  TriggerFault(options_.fault, FaultPoint::kAfterCommit);
+  if (FaultActive(options_.fault, FaultPoint::kCommitThen503)) {
+    throw ApiError(ErrorCode::kServiceUnavailable, "fault point commit_then_503: the answer was lost after commit");
+  }
+  Count("executed");
+  return answer;
+}
+
+Result Executor::Complete(RequestContext& ctx, storage::Tx& tx, const Claim& claim, Outcome outcome) {
+  Result answer{outcome.status, std::move(outcome.body), false, std::move(outcome.changed_scope), std::nullopt};
+  if (outcome.error) {
+    StoredResponse rendered = render_(*outcome.error, ctx.correlation_id);
+    if (rendered.status >= 500) throw *outcome.error;  // never stored: roll back, release
+    answer.status = rendered.status;
+    answer.body = std::move(rendered.body);
+    answer.error = outcome.error->code();
+  }
+  std::string scope_key = answer.changed_scope ? answer.changed_scope->Key() : std::string();
+  if (!CompleteRecord(tx, claim.id, claim.lease_token, answer.status, answer.body, scope_key, domain::NowMs())) {
+    throw LostLease();
+  }
+  return answer;
+}
+
+std::optional<Result> Executor::ExecuteGrouped(RequestContext& ctx, const Request& request, const Operation& op) {
+  const std::string in_flight_key = InFlightKey(request);
+  if (!in_flight_.TryEnter(in_flight_key)) return std::nullopt;
+  struct Leave {
+    InFlight& set;
+    const std::string& key;
+    ~Leave() { set.Leave(key); }
+  } leave{in_flight_, in_flight_key};
+  TriggerFault(options_.fault, FaultPoint::kSlowOperation);  // holds the key, not yet executed
+
+  const Record record = NewClaimRecord(request, domain::NowMs());
+  const Claim claim{record.id, record.lease_token};
+  Result answer;
+  bool claimed = false;
+  try {
+    group_->Run([&](storage::Tx& tx) {
+      claimed = false;  // the batch may be re-run
+      InsertRecord(tx, record);
+      claimed = true;
+      storage::Savepoint(tx, kOperationSavepoint);
+      std::optional<Outcome> outcome;
+      try {
+        outcome = op(tx);
+      } catch (const ApiError& e) {
+        StoredResponse problem = render_(e, ctx.correlation_id);
+        if (problem.status >= 500) throw;  // the claim rolls back with the unit: the key stays free
+        // A 4xx: undo the operation's writes, keep the claim, store the problem in its place.
+        storage::RollbackToSavepoint(tx, kOperationSavepoint);
+        storage::ReleaseSavepoint(tx, kOperationSavepoint);
+        if (!CompleteRecord(tx, claim.id, claim.lease_token, problem.status, problem.body, "", domain::NowMs())) {
+          throw LostLease();
+        }
+        answer = Result{problem.status, std::move(problem.body), false, {}, e.code()};
+      }
+      if (outcome) {
+        storage::ReleaseSavepoint(tx, kOperationSavepoint);
+        answer = Complete(ctx, tx, claim, std::move(*outcome));
+      }
+      TriggerFault(options_.fault, FaultPoint::kBeforeCommit);
+    });
+  } catch (const DuplicateKey&) {
+    if (!claimed) return std::nullopt;  // another process committed this key first
+    throw;
+  }
+  return Committed(std::move(answer));
 }
 
 Result Executor::Execute(RequestContext& ctx, const Claim& claim, const Operation& op) {
@@ -212,18 +339,7 @@ Result Executor::Execute(RequestContext& ctx, const Claim& claim, const Operatio
         problem_code = e.code();
         throw;  // roll the operation's transaction back; the answer is stored below
       }
-      answer = Result{outcome.status, std::move(outcome.body), false, std::move(outcome.changed_scope), std::nullopt};
-      if (outcome.error) {
-        StoredResponse rendered = render_(*outcome.error, ctx.correlation_id);
-        if (rendered.status >= 500) throw *outcome.error;  // never stored: roll back, release
-        answer.status = rendered.status;
-        answer.body = std::move(rendered.body);
-        answer.error = outcome.error->code();
-      }
-      std::string scope_key = answer.changed_scope ? answer.changed_scope->Key() : std::string();
-      if (!CompleteRecord(tx, claim.id, claim.lease_token, answer.status, answer.body, scope_key, domain::NowMs())) {
-        throw LostLease();
-      }
+      answer = Complete(ctx, tx, claim, std::move(outcome));
       TriggerFault(options_.fault, FaultPoint::kBeforeCommit);
     });
   } catch (const ApiError& e) {
@@ -234,12 +350,7 @@ Result Executor::Execute(RequestContext& ctx, const Claim& claim, const Operatio
     Release(claim);
     throw;
   }
-  TriggerFault(options_.fault, FaultPoint::kAfterCommit);
-  if (FaultActive(options_.fault, FaultPoint::kCommitThen503)) {
-    throw ApiError(ErrorCode::kServiceUnavailable, "fault point commit_then_503: the answer was lost after commit");
-  }
-  Count("executed");
-  return answer;
+  return Committed(std::move(answer));
 }
 
 Result Executor::StoreProblem(const Claim& claim, StoredResponse problem, ErrorCode code) {

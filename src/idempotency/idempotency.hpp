@@ -24,12 +24,21 @@
 //     writes must commit, e.g. a cancel that expired the booking instead) has the rendered
 //     problem stored in its own transaction, with those writes.
 //  3. 5xx or database failure: the claim is deleted, so the key stays retryable.
+// Group commit (single-writer engines, storage::GroupCommit given): a request whose key has no
+// record claims it INSIDE the business transaction instead (step 1's insert, the operation and
+// step 2's store run as one unit of a shared batch transaction, the operation in a savepoint so
+// a 4xx rolls back its writes but keeps the claim and stores the problem). While it waits for
+// its batch, the key is held in this process's in-flight set: a concurrent repeat finds it there
+// and gets 409 idempotency-in-progress (or parks) at once, without waiting behind the batch. A
+// crash before the batch commits leaves nothing at all; a 5xx rolls back the claim with it.
 // The stored record keeps the cache scope its operation changed (with the answer, in the same
 // transaction), so that a replay can hand it back for the caller to invalidate again.
 //
 // The executor knows no transport: it stores and replays a status and body bytes. Errors become
 // bytes through the ErrorRenderer the composition root hands it (handlers::RenderProblem).
 #include <chrono>
+#include <mutex>
+#include <unordered_set>
 #include <functional>
 #include <optional>
 #include <string>
@@ -43,6 +52,7 @@
 #include "observability/metric_families.hpp"
 #include "observability/request_context.hpp"
 #include "storage/database.hpp"
+#include "storage/group_commit.hpp"
 
 namespace rihla::idempotency {
 
@@ -109,8 +119,10 @@ struct Options {
 class Executor {
  public:
   // `render` turns the errors the executor stores into bytes; required (throws
-  // std::invalid_argument when empty).
-  Executor(storage::Database& db, Options options, Metrics& metrics, ErrorRenderer render);
+  // std::invalid_argument when empty). `group`: run fresh keys through group commit (see the
+  // file comment); nullptr: every request claims in its own statement first.
+  Executor(storage::Database& db, Options options, Metrics& metrics, ErrorRenderer render,
+           storage::GroupCommit* group = nullptr);
 
   // The operation runs inside the transaction and returns the response to store. An ApiError
   // it throws that renders as 4xx is stored as the answer; anything else rolls back, releases
@@ -129,9 +141,15 @@ class Executor {
     std::string id;
     std::string lease_token;
   };
-  // Step 1: loops (never recurses) until this request owns the key (a Claim) or has its answer
-  // (a replayed Result). Throws 409 in-progress or 422 reused.
-  std::variant<Claim, Result> ClaimOrAnswer(RequestContext& ctx, const Request& request);
+  // No record exists and no request of this process holds the key: claim it inside the group
+  // commit unit (ExecuteGrouped). Only with group commit.
+  struct Unclaimed {};
+  // Step 1: loops (never recurses) until this request owns the key (a Claim), may claim it in
+  // its batch (Unclaimed) or has its answer (a replayed Result). Throws 409 in-progress or 422
+  // reused.
+  std::variant<Claim, Result, Unclaimed> ClaimOrAnswer(RequestContext& ctx, const Request& request);
+  // A new 'started' record for `request` with a fresh lease, from `now_ms`.
+  Record NewClaimRecord(const Request& request, std::int64_t now_ms) const;
   // One indexed read of the request's record, outside any write transaction.
   std::optional<Record> ReadRecord(const Request& request);
   // Inserts a 'started' record with a fresh lease in one autocommitted statement, so the unique
@@ -143,6 +161,16 @@ class Executor {
                                 std::int64_t now_ms);
   // Step 2: runs `op` under `claim` and stores its answer; see the file comment.
   Result Execute(RequestContext& ctx, const Claim& claim, const Operation& op);
+  // Steps 1 and 2 in one group commit unit, for a key with no record. nullopt: another request
+  // took the key first (this process's in-flight set, or a record committed meanwhile): look
+  // again.
+  std::optional<Result> ExecuteGrouped(RequestContext& ctx, const Request& request, const Operation& op);
+  // Inside tx: turns the operation's outcome into the answer and stores it under `claim`.
+  // Throws the outcome's error when it renders as 5xx, kIdempotencyInProgress when our lease
+  // was taken over.
+  Result Complete(RequestContext& ctx, storage::Tx& tx, const Claim& claim, Outcome outcome);
+  // After the commit of `answer`: the test-only after-commit fault points, then the count.
+  Result Committed(Result answer);
   // Stores a 4xx the operation threw, after its transaction rolled back. Throws
   // kIdempotencyInProgress when our lease was taken over meanwhile.
   Result StoreProblem(const Claim& claim, StoredResponse problem, ErrorCode code);
@@ -155,6 +183,21 @@ class Executor {
   Options options_;
   const CounterFamily<1> requests_;  // by outcome
   ErrorRenderer render_;
+  storage::GroupCommit* group_;
+
+  // Keys of this process's requests that wait for (or run in) a group commit batch, as
+  // scope \n principal \n key. Only with group commit.
+  class InFlight {
+   public:
+    bool TryEnter(const std::string& key);
+    void Leave(const std::string& key);
+    bool Contains(const std::string& key) const;
+
+   private:
+    mutable std::mutex mu_;
+    std::unordered_set<std::string> keys_;  // guarded by mu_
+  };
+  InFlight in_flight_;
 };
 
 }  // namespace rihla::idempotency

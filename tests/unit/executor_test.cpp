@@ -10,6 +10,7 @@
 #include <barrier>
 #include <cstdio>
 #include <filesystem>
+#include <latch>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -40,7 +41,9 @@ StoredResponse FakeRender(const ApiError& e, std::string_view correlation_id) {
                       std::string(correlation_id)};
 }
 
-class ExecutorTest : public ::testing::Test {
+// Every test runs twice: claiming in its own statement first (server engines), and with group
+// commit (SQLite's default: the claim, the operation and the answer in one batch unit).
+class ExecutorTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
     char tmpl[] = "/tmp/rihla-exec.XXXXXX";
@@ -51,12 +54,14 @@ class ExecutorTest : public ::testing::Test {
     db_ = std::make_unique<storage::Database>(storage::ParseDatabaseUrl("sqlite:" + dir_ + "/rihla.db"),
                                               storage::DatabaseOptions{4});
     ASSERT_GE(storage::ApplyMigrations(*db_, *logger_), 1);
-    executor_ = std::make_unique<Executor>(*db_, Options{}, metrics_, FakeRender);
+    if (GetParam()) group_ = std::make_unique<storage::GroupCommit>(*db_, 8);
+    executor_ = std::make_unique<Executor>(*db_, Options{}, metrics_, FakeRender, group_.get());
     ctx_.correlation_id = "corr-1";
     ctx_.logger = logger_.get();
   }
   void TearDown() override {
     executor_.reset();
+    group_.reset();
     db_.reset();
     logger_.reset();
     if (log_ != nullptr) std::fclose(log_);
@@ -105,11 +110,12 @@ class ExecutorTest : public ::testing::Test {
   std::unique_ptr<Logger> logger_;
   std::unique_ptr<storage::Database> db_;
   Metrics metrics_;
+  std::unique_ptr<storage::GroupCommit> group_;
   std::unique_ptr<Executor> executor_;
   RequestContext ctx_;
 };
 
-TEST_F(ExecutorTest, ExecutesAndStoresTheResponseWithTheOperationsWrites) {
+TEST_P(ExecutorTest, ExecutesAndStoresTheResponseWithTheOperationsWrites) {
   int calls = 0;
   Result r = executor_->Run(ctx_, Req("k1"), Writes("marker-1", R"({"id":"bk_1"})", &calls));
   EXPECT_EQ(calls, 1);
@@ -127,7 +133,7 @@ TEST_F(ExecutorTest, ExecutesAndStoresTheResponseWithTheOperationsWrites) {
   EXPECT_TRUE(Find("marker-1")) << "the operation's write commits with the stored response";
 }
 
-TEST_F(ExecutorTest, ReplaysTheSameStatusAndBodyBytesWithoutRunningAgain) {
+TEST_P(ExecutorTest, ReplaysTheSameStatusAndBodyBytesWithoutRunningAgain) {
   int calls = 0;
   std::string body = "{\"b\":\"caf\xc3\xa9\",\n \"a\":1}  ";  // odd bytes must survive as they are
   Result first = executor_->Run(ctx_, Req("k2"), Writes("marker-2", body, &calls));
@@ -142,7 +148,7 @@ TEST_F(ExecutorTest, ReplaysTheSameStatusAndBodyBytesWithoutRunningAgain) {
   EXPECT_FALSE(Find("marker-2b"));
 }
 
-TEST_F(ExecutorTest, StoresTheChangedScopeAndCompletionTimeWithTheResponse) {
+TEST_P(ExecutorTest, StoresTheChangedScopeAndCompletionTimeWithTheResponse) {
   int calls = 0;
   std::int64_t before = domain::NowMs();
   executor_->Run(ctx_, Req("k2s"), Writes("marker-2s", "{}", &calls));
@@ -153,10 +159,10 @@ TEST_F(ExecutorTest, StoresTheChangedScopeAndCompletionTimeWithTheResponse) {
   EXPECT_LE(stored->completed_ms, domain::NowMs());
 }
 
-TEST_F(ExecutorTest, AReplayOlderThanTheScopeReplayWindowSkipsTheInvalidation) {
+TEST_P(ExecutorTest, AReplayOlderThanTheScopeReplayWindowSkipsTheInvalidation) {
   Options options;
   options.scope_replay_window = std::chrono::milliseconds(60'000);
-  executor_ = std::make_unique<Executor>(*db_, options, metrics_, FakeRender);
+  executor_ = std::make_unique<Executor>(*db_, options, metrics_, FakeRender, group_.get());
   int calls = 0;
   executor_->Run(ctx_, Req("k2w"), Writes("marker-2w", "{}", &calls));
   Result recent = executor_->Run(ctx_, Req("k2w"), Writes("marker-2w2", "{}", &calls));
@@ -173,7 +179,7 @@ TEST_F(ExecutorTest, AReplayOlderThanTheScopeReplayWindowSkipsTheInvalidation) {
   EXPECT_EQ(calls, 1);
 }
 
-TEST_F(ExecutorTest, StoresAThrownClientErrorRollsItsWritesBackAndReplaysIt) {
+TEST_P(ExecutorTest, StoresAThrownClientErrorRollsItsWritesBackAndReplaysIt) {
   int calls = 0;
   auto sold_out = [&](storage::Tx& tx) -> Outcome {
     Writes("marker-3", "", &calls)(tx);
@@ -195,7 +201,7 @@ TEST_F(ExecutorTest, StoresAThrownClientErrorRollsItsWritesBackAndReplaysIt) {
   EXPECT_FALSE(again.changed_scope.has_value()) << "a rolled-back 4xx changed no scope";
 }
 
-TEST_F(ExecutorTest, StoresAnErrorOutcomeTogetherWithTheWritesItCommits) {
+TEST_P(ExecutorTest, StoresAnErrorOutcomeTogetherWithTheWritesItCommits) {
   int calls = 0;
   auto expired = [&](storage::Tx& tx) {
     Writes("marker-4", "", &calls)(tx);
@@ -220,7 +226,7 @@ TEST_F(ExecutorTest, StoresAnErrorOutcomeTogetherWithTheWritesItCommits) {
   EXPECT_EQ(again.changed_scope->Key(), "RUH-JED");
 }
 
-TEST_F(ExecutorTest, AnExceptionReleasesTheKeySoARetryExecutes) {
+TEST_P(ExecutorTest, AnExceptionReleasesTheKeySoARetryExecutes) {
   int calls = 0;
   auto fails = [&](storage::Tx& tx) -> Outcome {
     Writes("marker-5", "", &calls)(tx);
@@ -235,7 +241,7 @@ TEST_F(ExecutorTest, AnExceptionReleasesTheKeySoARetryExecutes) {
   EXPECT_EQ(retry.status, 201);
 }
 
-TEST_F(ExecutorTest, AServerErrorIsNotStoredAndReleasesTheKey) {
+TEST_P(ExecutorTest, AServerErrorIsNotStoredAndReleasesTheKey) {
   int calls = 0;
   auto unavailable = [&](storage::Tx&) -> Outcome {
     ++calls;
@@ -249,7 +255,7 @@ TEST_F(ExecutorTest, AServerErrorIsNotStoredAndReleasesTheKey) {
   EXPECT_EQ(retry.status, 201);
 }
 
-TEST_F(ExecutorTest, ADifferentRequestWithTheSameKeyIsRejectedAsReused) {
+TEST_P(ExecutorTest, ADifferentRequestWithTheSameKeyIsRejectedAsReused) {
   int calls = 0;
   executor_->Run(ctx_, Req("k7", "fp-a"), Writes("marker-7", "ok", &calls));
   ApiError e = RunExpectingError(Req("k7", "fp-b"), Writes("marker-7b", "ok", &calls));
@@ -258,7 +264,7 @@ TEST_F(ExecutorTest, ADifferentRequestWithTheSameKeyIsRejectedAsReused) {
   EXPECT_FALSE(Find("marker-7b"));
 }
 
-TEST_F(ExecutorTest, AKeyHeldByALiveLeaseIsInProgressWithARetryHint) {
+TEST_P(ExecutorTest, AKeyHeldByALiveLeaseIsInProgressWithARetryHint) {
   std::int64_t now = domain::NowMs();
   Plant("k8", "started", now + 60'000, now + 3'600'000);
   int calls = 0;
@@ -273,7 +279,7 @@ TEST_F(ExecutorTest, AKeyHeldByALiveLeaseIsInProgressWithARetryHint) {
 
 // A waiting repeat (webhook redelivery) holds no worker: the executor hands it back as
 // NotReady with a short park, and the transport runs it again.
-TEST_F(ExecutorTest, AWaitingRepeatOfALiveLeaseIsParkedNotBlocked) {
+TEST_P(ExecutorTest, AWaitingRepeatOfALiveLeaseIsParkedNotBlocked) {
   std::int64_t now = domain::NowMs();
   Plant("k9", "started", now + 60'000, now + 3'600'000);
   Request waiting = Req("k9");
@@ -294,7 +300,7 @@ TEST_F(ExecutorTest, AWaitingRepeatOfALiveLeaseIsParkedNotBlocked) {
 
 // Parked repeats give up by themselves: past its wait, measured from the request's start, the
 // repeat answers 409 in-progress like any other.
-TEST_F(ExecutorTest, AWaitingRepeatPastItsWaitAnswersInProgress) {
+TEST_P(ExecutorTest, AWaitingRepeatPastItsWaitAnswersInProgress) {
   std::int64_t now = domain::NowMs();
   Plant("k10", "started", now + 60'000, now + 3'600'000);
   Request waiting = Req("k10");
@@ -307,7 +313,7 @@ TEST_F(ExecutorTest, AWaitingRepeatPastItsWaitAnswersInProgress) {
 }
 
 // The wait never runs into the request's own deadline: the last look answers for itself.
-TEST_F(ExecutorTest, AWaitingRepeatNearItsDeadlineAnswersInProgress) {
+TEST_P(ExecutorTest, AWaitingRepeatNearItsDeadlineAnswersInProgress) {
   std::int64_t now = domain::NowMs();
   Plant("k11", "started", now + 60'000, now + 3'600'000);
   Request waiting = Req("k11");
@@ -318,7 +324,7 @@ TEST_F(ExecutorTest, AWaitingRepeatNearItsDeadlineAnswersInProgress) {
   EXPECT_EQ(e.code(), ErrorCode::kIdempotencyInProgress);
 }
 
-TEST_F(ExecutorTest, AnExpiredLeaseIsTakenOverByExactlyOneOfConcurrentRetries) {
+TEST_P(ExecutorTest, AnExpiredLeaseIsTakenOverByExactlyOneOfConcurrentRetries) {
   std::int64_t now = domain::NowMs();
   Plant("k9", "started", now - 1, now + 3'600'000);
   constexpr int kThreads = 6;
@@ -356,7 +362,7 @@ TEST_F(ExecutorTest, AnExpiredLeaseIsTakenOverByExactlyOneOfConcurrentRetries) {
   EXPECT_EQ(stored->response_body, "taken");
 }
 
-TEST_F(ExecutorTest, ConcurrentFirstRequestsExecuteOnce) {
+TEST_P(ExecutorTest, ConcurrentFirstRequestsExecuteOnce) {
   constexpr int kThreads = 6;
   std::atomic<int> calls{0}, executed{0}, answered{0};
   std::barrier start(kThreads);
@@ -384,7 +390,89 @@ TEST_F(ExecutorTest, ConcurrentFirstRequestsExecuteOnce) {
   EXPECT_EQ(answered.load(), kThreads - 1);
 }
 
-TEST_F(ExecutorTest, CleanupDeletesExpiredRecordsButNeverALiveLease) {
+// With group commit a fresh key's claim commits only with its batch; meanwhile a repeat must
+// not wait behind the batch: it finds the key in the in-flight set and answers at once (409, or
+// NotReady for a waiting repeat), and the first request's answer is then replayed.
+TEST_P(ExecutorTest, ARepeatOfAKeyWaitingInItsBatchAnswersInProgressAtOnce) {
+  if (!GetParam()) GTEST_SKIP() << "group commit only";
+  std::latch entered(1), release(1);
+  int calls = 0;
+  std::thread first([&] {
+    RequestContext ctx;
+    ctx.correlation_id = "corr-first";
+    ctx.logger = logger_.get();
+    executor_->Run(ctx, Req("k12"), [&](storage::Tx& tx) {
+      Outcome o = Writes("marker-12", "first", &calls)(tx);
+      entered.count_down();
+      release.wait();  // the batch stays open, uncommitted
+      return o;
+    });
+  });
+  entered.wait();
+  auto before = std::chrono::steady_clock::now();
+  ApiError e = RunExpectingError(Req("k12"), Writes("marker-12b", "second", &calls));
+  EXPECT_EQ(e.code(), ErrorCode::kIdempotencyInProgress);
+  Request waiting = Req("k12");
+  waiting.wait_for_inflight = true;
+  EXPECT_THROW(executor_->Run(ctx_, waiting, Writes("marker-12c", "third", &calls)), NotReady);
+  EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::seconds(1)) << "it must not wait for the batch";
+  release.count_down();
+  first.join();
+  EXPECT_EQ(calls, 1);
+  Result replay = executor_->Run(ctx_, Req("k12"), Writes("marker-12d", "fourth", &calls));
+  EXPECT_TRUE(replay.replayed);
+  EXPECT_EQ(replay.body, "first");
+  EXPECT_EQ(calls, 1);
+}
+
+// The claim commits with the operation's writes in one unit: a 5xx leaves no claim behind.
+TEST_P(ExecutorTest, GroupedUnitsCommitTogetherAndAFailureRollsBackItsClaim) {
+  if (!GetParam()) GTEST_SKIP() << "group commit only";
+  int calls = 0;
+  std::latch entered(1), release(1);
+  std::thread blocker([&] {
+    RequestContext ctx;
+    ctx.logger = logger_.get();
+    executor_->Run(ctx, Req("k13"), [&](storage::Tx& tx) {
+      entered.count_down();
+      release.wait();
+      return Writes("marker-13", "a", &calls)(tx);
+    });
+  });
+  entered.wait();
+  std::vector<std::thread> more;
+  std::atomic<int> failed{0};
+  for (int i = 0; i < 3; ++i) {
+    more.emplace_back([&, i] {
+      RequestContext ctx;
+      ctx.logger = logger_.get();
+      try {
+        executor_->Run(ctx, Req("k13-" + std::to_string(i)), [&, i](storage::Tx& tx) -> Outcome {
+          Outcome o = Writes("marker-13-" + std::to_string(i), "b", &calls)(tx);
+          if (i == 1) throw std::runtime_error("boom");
+          return o;
+        });
+      } catch (const std::runtime_error&) {
+        ++failed;
+      }
+    });
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (group_->queued() < 3 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  ASSERT_EQ(group_->queued(), 3u);
+  release.count_down();
+  blocker.join();
+  for (auto& t : more) t.join();
+  EXPECT_EQ(failed.load(), 1);
+  EXPECT_EQ(group_->batches(), 2u) << "the three queued requests shared one batch";
+  EXPECT_TRUE(Find("k13-0") && Find("marker-13-0"));
+  EXPECT_FALSE(Find("k13-1")) << "the failed request's claim rolled back with it: the key stays free";
+  EXPECT_FALSE(Find("marker-13-1"));
+  EXPECT_TRUE(Find("k13-2") && Find("marker-13-2"));
+  EXPECT_EQ(Find("k13-2")->state, "completed");
+}
+
+TEST_P(ExecutorTest, CleanupDeletesExpiredRecordsButNeverALiveLease) {
   std::int64_t now = domain::NowMs();
   Plant("done-old", "completed", 0, now - 10);
   Plant("dead-lease", "started", now - 5, now - 10);
@@ -396,6 +484,11 @@ TEST_F(ExecutorTest, CleanupDeletesExpiredRecordsButNeverALiveLease) {
   EXPECT_TRUE(Find("live-lease"));
   EXPECT_TRUE(Find("done-fresh"));
 }
+
+INSTANTIATE_TEST_SUITE_P(ClaimFirstAndGroupCommit, ExecutorTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? std::string("GroupCommit") : std::string("ClaimFirst");
+                         });
 
 TEST(ExecutorConstruction, RequiresAnErrorRenderer) {
   storage::Database db(storage::ParseDatabaseUrl("sqlite::memory:"), {});  // never connected here
