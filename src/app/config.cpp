@@ -105,6 +105,11 @@ void LoadEnvironment(Config& c) {
   for (const auto& s : kIntSettings) {
     if (auto v = get(s.env)) c.*s.field = ParseIntSetting(s, v, s.env);
   }
+  if (auto v = get("RIHLA_DB_POOLER")) {
+    std::string_view p = v;
+    if (p != "none" && p != "transaction") throw std::invalid_argument("RIHLA_DB_POOLER must be none or transaction");
+    c.db_pooler = p == "transaction" ? storage::Pooler::kTransaction : storage::Pooler::kNone;
+  }
   if (auto v = get("RIHLA_LOG_LEVEL")) {
     if (!ParseLogLevel(v, c.log_level)) throw std::invalid_argument("RIHLA_LOG_LEVEL must be debug, info, warn or error");
   }

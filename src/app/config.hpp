@@ -10,6 +10,7 @@
 
 #include "idempotency/idempotency.hpp"
 #include "observability/logger.hpp"
+#include "storage/connection_pool.hpp"
 
 namespace rihla::app {
 
@@ -38,6 +39,8 @@ struct Config {
   int hash_queue = 64;           // logins/signups waiting for them before 503
   int max_connections = 10000;   // open client connections; above it new ones are closed at once
   int redis_wait_replicas = 0;   // WAIT for this many Redis replicas after each invalidation
+  // RIHLA_DB_POOLER: none, or transaction (PgBouncer pool_mode=transaction, PostgreSQL only)
+  storage::Pooler db_pooler = storage::Pooler::kNone;
   LogLevel log_level = LogLevel::kInfo;
   FaultPoint fault = FaultPoint::kNone;  // RIHLA_FAULT, test builds only
 

@@ -57,7 +57,9 @@ void ConnectionPool::Connect(Slot& slot) {
   slot.session.reset();
   auto session = std::make_unique<soci::session>();
   try {
-    dialect_.open(*session, connect_string_, SessionTimeouts{options_.connect_timeout, options_.query_timeout});
+    dialect_.open(*session, connect_string_,
+                  SessionTimeouts{options_.connect_timeout, options_.query_timeout,
+                                  options_.pooler == Pooler::kTransaction});
   } catch (const soci::soci_error& e) {
     // The message may contain the host but never the password (libpq and MariaDB omit it).
     throw StorageUnavailable("cannot connect to the " + std::string(dialect_.name) +

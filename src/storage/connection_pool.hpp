@@ -16,11 +16,19 @@
 
 namespace rihla::storage {
 
+// What sits between rihla and the database server.
+enum class Pooler {
+  kNone,         // direct connections, or a session pooler: session settings hold
+  kTransaction,  // PgBouncer pool_mode=transaction: each transaction may run on another
+                 // server connection, so nothing session-level is relied on (PostgreSQL only)
+};
+
 struct DatabaseOptions {
   std::size_t pool_size = 8;
   std::chrono::seconds connect_timeout{3};
   std::chrono::seconds query_timeout{10};
   std::chrono::milliseconds acquire_timeout{5000};  // waiting for a free connection
+  Pooler pooler = Pooler::kNone;
 };
 
 class ConnectionPool {

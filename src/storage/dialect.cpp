@@ -31,6 +31,7 @@ std::string UserAndPassword(const UrlParts& p) {
 }
 
 void NoMigrationLock(soci::session&) {}
+void NothingToDo(soci::statement&) noexcept {}
 
 // ---- SQLite ---------------------------------------------------------------------------------
 // Isolation: BEGIN IMMEDIATE takes the write lock up front, so a transaction never has to
@@ -50,6 +51,13 @@ void OpenSqlite(soci::session& session, const std::string& connect_string, const
   session << "PRAGMA foreign_keys=ON";
   // Waits of other processes on the same file (this process's writers queue in Database).
   session << "PRAGMA busy_timeout=" + std::to_string(t.query.count() * 1000);
+}
+
+void ResetSqliteStatement(soci::statement& st) noexcept {
+  // static_cast: this entry's sessions are SQLite ones (SOCI exports no typeinfo for a dynamic_cast).
+  if (auto* backend = static_cast<soci::sqlite3_statement_backend*>(st.get_backend()); backend != nullptr) {
+    if (backend->stmt_ != nullptr) sqlite_api::sqlite3_reset(backend->stmt_);
+  }
 }
 
 std::optional<EngineFailure> ClassifySqlite(const soci::soci_error& e) {
@@ -76,11 +84,27 @@ std::string PostgresConnectString(const UrlParts& p) {
          UserAndPassword(p);
 }
 
+// Directly connected, the timeouts are startup options of the session. PgBouncer refuses
+// startup options (or drops them with ignore_startup_parameters), so behind a transaction
+// pooler the session gets none and PostgresTransactionSettings sets them in every transaction.
 void OpenPostgres(soci::session& session, const std::string& connect_string, const SessionTimeouts& t) {
   std::string query_ms = std::to_string(t.query.count() * 1000);
-  session.open(soci::postgresql, connect_string + " connect_timeout=" + std::to_string(t.connect.count()) +
-                                     " options='-c statement_timeout=" + query_ms + " -c lock_timeout=" + query_ms +
-                                     "'");
+  std::string cs = connect_string + " connect_timeout=" + std::to_string(t.connect.count());
+  if (!t.per_transaction) cs += " options='-c statement_timeout=" + query_ms + " -c lock_timeout=" + query_ms + "'";
+  session.open(soci::postgresql, cs);
+}
+
+// SET LOCAL lasts until the transaction ends, on whichever server connection the pooler picked.
+std::string PostgresTransactionSettings(const SessionTimeouts& t) {
+  std::string query_ms = std::to_string(t.query.count() * 1000);
+  return "; SET LOCAL statement_timeout=" + query_ms + "; SET LOCAL lock_timeout=" + query_ms;
+}
+
+void ForgetPostgresStatement(soci::statement& st) noexcept {
+  // static_cast: this entry's sessions are PostgreSQL ones.
+  if (auto* backend = static_cast<soci::postgresql_statement_backend*>(st.get_backend()); backend != nullptr) {
+    backend->statementName_.clear();
+  }
 }
 
 void LockPostgresMigrations(soci::session& session) { session << kPostgresMigrationLock; }
@@ -179,10 +203,13 @@ constexpr Dialect kDialects[] = {
         .connect_string = SqliteConnectString,
         .open = OpenSqlite,
         .begin = "BEGIN IMMEDIATE",
+        .transaction_settings = nullptr,
         .single_writer = true,
         .claim_rows_suffix = "",
         .lock_migrations = NoMigrationLock,
         .unlock_migrations = NoMigrationLock,
+        .finish_statement = ResetSqliteStatement,
+        .forget_statement = NothingToDo,
         .classify = ClassifySqlite,
     },
     {
@@ -195,10 +222,13 @@ constexpr Dialect kDialects[] = {
         .connect_string = PostgresConnectString,
         .open = OpenPostgres,
         .begin = "BEGIN",
+        .transaction_settings = PostgresTransactionSettings,
         .single_writer = false,
         .claim_rows_suffix = " FOR UPDATE SKIP LOCKED",  // PostgreSQL 9.5+, MySQL 8.0+, MariaDB 10.6+
         .lock_migrations = LockPostgresMigrations,
         .unlock_migrations = UnlockPostgresMigrations,
+        .finish_statement = NothingToDo,
+        .forget_statement = ForgetPostgresStatement,
         .classify = ClassifyPostgres,
     },
     {
@@ -211,10 +241,13 @@ constexpr Dialect kDialects[] = {
         .connect_string = MysqlConnectString,
         .open = OpenMysql,
         .begin = "START TRANSACTION",
+        .transaction_settings = nullptr,
         .single_writer = false,
         .claim_rows_suffix = " FOR UPDATE SKIP LOCKED",  // PostgreSQL 9.5+, MySQL 8.0+, MariaDB 10.6+
         .lock_migrations = LockMysqlMigrations,
         .unlock_migrations = UnlockMysqlMigrations,
+        .finish_statement = NothingToDo,
+        .forget_statement = NothingToDo,
         .classify = ClassifyMysql,
     },
 };

@@ -112,7 +112,7 @@ int ApplyMigrations(Database& db, Logger& logger) {
     } unlock{tx};
     auto pending = Plan(tx.dialect, Applied(tx));
     for (const auto* m : pending) {
-      tx.sql << tx.dialect.begin;
+      tx.sql << std::string(tx.begin);
       try {
         for (const auto& statement : SplitStatements(m->sql)) tx.sql << statement;
         std::string checksum = Sha256Hex(m->sql);

@@ -285,6 +285,69 @@ TEST_F(StorageTest, MigrateRefusesWithoutTheMysqlMigrationLock) {
   EXPECT_EQ(storage::ApplyMigrations(migrator, *logger_), 0) << "with the lock free it runs (nothing pending)";
 }
 
+// Behind a transaction pooler nothing set on the session can be relied on: every transaction
+// sets the query timeouts itself (Write, and Read and WriteStatement, which then run in one),
+// and the session carries none (SHOW outside a transaction sees the server default).
+TEST_F(StorageTest, BehindATransactionPoolerEveryTransactionSetsItsTimeouts) {
+  if (Backend() != "postgres") GTEST_SKIP() << "only PostgreSQL runs behind a transaction pooler";
+  storage::Database db(storage::ParseDatabaseUrl(url_),
+                       storage::DatabaseOptions{.pool_size = 1, .query_timeout = std::chrono::seconds(7),
+                                                .pooler = storage::Pooler::kTransaction});
+  auto show = [](storage::Tx& tx, const char* setting) {
+    std::string value;
+    tx.sql << std::string("SHOW ") + setting, soci::into(value);
+    return value;
+  };
+  std::string write_stmt, write_lock, read_stmt, write_statement_stmt, raw_stmt;
+  db.Write([&](storage::Tx& tx) {
+    write_stmt = show(tx, "statement_timeout");
+    write_lock = show(tx, "lock_timeout");
+  });
+  db.Read([&](storage::Tx& tx) { read_stmt = show(tx, "statement_timeout"); });
+  db.WriteStatement([&](storage::Tx& tx) { write_statement_stmt = show(tx, "statement_timeout"); });
+  db.Raw([&](storage::Tx& tx) { raw_stmt = show(tx, "statement_timeout"); });
+  EXPECT_EQ(write_stmt, "7s");
+  EXPECT_EQ(write_lock, "7s");
+  EXPECT_EQ(read_stmt, "7s");
+  EXPECT_EQ(write_statement_stmt, "7s");
+  EXPECT_NE(raw_stmt, "7s") << "a session setting leaked out of a transaction";
+
+  // Directly connected, the session itself carries them (startup options).
+  storage::Database direct(storage::ParseDatabaseUrl(url_),
+                           storage::DatabaseOptions{.pool_size = 1, .query_timeout = std::chrono::seconds(7)});
+  if (PostgresVia() == "direct") {
+    direct.Raw([&](storage::Tx& tx) { raw_stmt = show(tx, "statement_timeout"); });
+    EXPECT_EQ(raw_stmt, "7s");
+  }
+}
+
+// The timeout set per transaction is in force: a statement that outlasts it is cut, answered
+// as StorageUnavailable, and the pool goes on serving.
+TEST_F(StorageTest, BehindATransactionPoolerALongStatementIsCutByTheTimeout) {
+  if (Backend() != "postgres") GTEST_SKIP() << "only PostgreSQL runs behind a transaction pooler";
+  storage::Database db(storage::ParseDatabaseUrl(url_),
+                       storage::DatabaseOptions{.pool_size = 1, .query_timeout = std::chrono::seconds(1),
+                                                .pooler = storage::Pooler::kTransaction});
+  for (bool in_write : {false, true}) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto sleep = [](storage::Tx& tx) { tx.sql << "SELECT pg_sleep(8)"; };
+    if (in_write) {
+      EXPECT_THROW(db.Write(sleep), StorageUnavailable);
+    } else {
+      EXPECT_THROW(db.Read(sleep), StorageUnavailable);
+    }
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5)) << (in_write ? "Write" : "Read");
+    EXPECT_TRUE(db.Ping());
+  }
+}
+
+TEST_F(StorageTest, OnlyPostgresqlRunsBehindATransactionPooler) {
+  if (Backend() == "postgres") GTEST_SKIP() << "PostgreSQL does";
+  EXPECT_THROW(storage::Database(storage::ParseDatabaseUrl(url_),
+                                 storage::DatabaseOptions{.pool_size = 1, .pooler = storage::Pooler::kTransaction}),
+               std::invalid_argument);
+}
+
 TEST(StorageUnreachable, AClosedPortIsStorageUnavailableQuickly) {
   if (Backend() == "sqlite") GTEST_SKIP() << "SQLite has no server";
   std::string url = Backend() == "postgres" ? "postgresql://u:p@127.0.0.1:1/db" : "mysql://u:p@127.0.0.1:1/db";

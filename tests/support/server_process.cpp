@@ -78,6 +78,11 @@ std::string Backend() {
   return b != nullptr && *b != '\0' ? b : "sqlite";
 }
 
+std::string PostgresVia() {
+  const char* v = std::getenv("RIHLA_TEST_POSTGRES_VIA");
+  return v != nullptr && *v != '\0' ? v : "direct";
+}
+
 std::string FreshDatabaseUrl(const std::string& dir) {
   std::string backend = Backend();
   if (backend == "sqlite") return "sqlite:" + dir + "/rihla.db";
