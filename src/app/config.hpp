@@ -41,6 +41,9 @@ struct Config {
   int redis_wait_replicas = 0;   // WAIT for this many Redis replicas after each invalidation
   // RIHLA_DB_POOLER: none, or transaction (PgBouncer pool_mode=transaction, PostgreSQL only)
   storage::Pooler db_pooler = storage::Pooler::kNone;
+  // RIHLA_DB_PREPARED: reuse prepared statements per connection (default on; off, and refused
+  // on, behind a transaction pooler)
+  bool db_prepared = true;
   LogLevel log_level = LogLevel::kInfo;
   FaultPoint fault = FaultPoint::kNone;  // RIHLA_FAULT, test builds only
 

@@ -20,6 +20,11 @@ constexpr const char* kPing = "SELECT 1";
 std::string BeginStatement(const Dialect& dialect, const DatabaseOptions& options) {
   std::string begin(dialect.begin);
   if (options.pooler != Pooler::kTransaction) return begin;
+  if (options.prepared) {
+    throw std::invalid_argument(
+        "RIHLA_DB_PREPARED=on cannot be used with RIHLA_DB_POOLER=transaction: a prepared statement lives on one "
+        "server connection and the pooler may run the next transaction on another");
+  }
   if (dialect.transaction_settings == nullptr) {
     throw std::invalid_argument("RIHLA_DB_POOLER=transaction is supported on PostgreSQL only, not on " +
                                 std::string(dialect.name));
@@ -56,7 +61,7 @@ std::unique_lock<std::mutex> Database::QueueWriter(Mode mode) {
 // When fn throws inside the transaction it rolls back first (a failed ROLLBACK marks the lease
 // broken) and rethrows. A failed BEGIN or COMMIT throws as is: there is nothing to roll back.
 void Database::RunOnce(Mode mode, ConnectionPool::Lease& lease, const std::function<void(Tx&)>& fn) {
-  Tx tx{lease.Session(), dialect_, begin_};
+  Tx tx{lease.Session(), dialect_, lease.Statements(), begin_};
   bool in_transaction =
       mode == Mode::kWrite || (transaction_everywhere_ && (mode == Mode::kRead || mode == Mode::kWriteStatement));
   if (!in_transaction) {

@@ -21,6 +21,9 @@ namespace rihla::storage {
 struct Tx {
   soci::session& sql;
   const Dialect& dialect;
+  // The connection's prepared statements: repositories run their SQL through it (Statement,
+  // statement.hpp) so that repeated calls reuse the prepared form.
+  StatementCache& statements;
   // What starts a transaction on this database: the dialect's BEGIN, and behind a transaction
   // pooler the statements that set its timeouts, in one simple-query string (Raw callers that
   // run their own transactions, i.e. migrations, begin with it).
@@ -40,7 +43,8 @@ class Database {
   // persisted), DuplicateKey, std::runtime_error for any other engine error, or what fn throws.
 
   // Throws std::invalid_argument when options.pooler is kTransaction and the engine has no
-  // per-transaction settings (only PostgreSQL runs behind PgBouncer).
+  // per-transaction settings (only PostgreSQL runs behind PgBouncer), or options.prepared is
+  // set too (named statements do not survive transaction pooling).
   //
   // Runs `fn` in one transaction begun with the dialect's BEGIN (isolation: see its entry in
   // dialect.cpp). Commits when fn returns, rolls back when it throws.
@@ -63,6 +67,8 @@ class Database {
   bool Ping();
 
   std::size_t pool_size() const { return pool_.size(); }
+  // Statements prepared and reuses of prepared ones, over every connection.
+  const StatementCounters& statement_counters() const { return pool_.statement_counters(); }
   std::size_t in_use() const { return pool_.in_use(); }
 
  private:

@@ -292,7 +292,7 @@ TEST_F(StorageTest, BehindATransactionPoolerEveryTransactionSetsItsTimeouts) {
   if (Backend() != "postgres") GTEST_SKIP() << "only PostgreSQL runs behind a transaction pooler";
   storage::Database db(storage::ParseDatabaseUrl(url_),
                        storage::DatabaseOptions{.pool_size = 1, .query_timeout = std::chrono::seconds(7),
-                                                .pooler = storage::Pooler::kTransaction});
+                                                .pooler = storage::Pooler::kTransaction, .prepared = false});
   auto show = [](storage::Tx& tx, const char* setting) {
     std::string value;
     tx.sql << std::string("SHOW ") + setting, soci::into(value);
@@ -327,7 +327,7 @@ TEST_F(StorageTest, BehindATransactionPoolerALongStatementIsCutByTheTimeout) {
   if (Backend() != "postgres") GTEST_SKIP() << "only PostgreSQL runs behind a transaction pooler";
   storage::Database db(storage::ParseDatabaseUrl(url_),
                        storage::DatabaseOptions{.pool_size = 1, .query_timeout = std::chrono::seconds(1),
-                                                .pooler = storage::Pooler::kTransaction});
+                                                .pooler = storage::Pooler::kTransaction, .prepared = false});
   for (bool in_write : {false, true}) {
     auto t0 = std::chrono::steady_clock::now();
     auto sleep = [](storage::Tx& tx) { tx.sql << "SELECT pg_sleep(8)"; };
@@ -344,8 +344,43 @@ TEST_F(StorageTest, BehindATransactionPoolerALongStatementIsCutByTheTimeout) {
 TEST_F(StorageTest, OnlyPostgresqlRunsBehindATransactionPooler) {
   if (Backend() == "postgres") GTEST_SKIP() << "PostgreSQL does";
   EXPECT_THROW(storage::Database(storage::ParseDatabaseUrl(url_),
-                                 storage::DatabaseOptions{.pool_size = 1, .pooler = storage::Pooler::kTransaction}),
+                                 storage::DatabaseOptions{.pool_size = 1, .pooler = storage::Pooler::kTransaction, .prepared = false}),
                std::invalid_argument);
+}
+
+// Each connection keeps its prepared statements: repeated calls prepare once and reuse them,
+// with fresh bindings each time (results follow the data, nothing of an earlier call leaks).
+// With RIHLA_DB_PREPARED=off every call prepares (one-time statements).
+TEST_F(StorageTest, RepeatedCallsReuseTheConnectionsPreparedStatements) {
+  if (Backend() == "postgres" && PostgresVia() == "pgbouncer") GTEST_SKIP() << "no named statements behind PgBouncer";
+  db_->Write([&](storage::Tx& tx) { storage::InsertFlight(tx, Flight("fl_prep001", 30), domain::NowMs()); });
+  for (bool prepared : {true, false}) {
+    storage::Database db(storage::ParseDatabaseUrl(url_), storage::DatabaseOptions{.pool_size = 1, .prepared = prepared});
+    constexpr int kCalls = 10;
+    for (int i = 0; i < kCalls; ++i) {
+      std::optional<domain::Flight> before, after, missing;
+      bool held = false;
+      db.Write([&](storage::Tx& tx) {
+        before = storage::FindFlight(tx, "fl_prep001");
+        held = storage::HoldSeats(tx, "fl_prep001", 1);
+        after = storage::FindFlight(tx, "fl_prep001");
+      });
+      db.Read([&](storage::Tx& tx) { missing = storage::FindFlight(tx, "fl_nosuch1"); });
+      ASSERT_TRUE(before && after);
+      EXPECT_TRUE(held);
+      EXPECT_EQ(after->seats_available, before->seats_available - 1);
+      EXPECT_FALSE(missing.has_value()) << "a row of an earlier call leaked into this one";
+    }
+    db.Write([&](storage::Tx& tx) { storage::ReleaseSeats(tx, "fl_prep001", kCalls); });
+    auto prepares = db.statement_counters().prepares.load(), reuses = db.statement_counters().reuses.load();
+    if (prepared) {
+      EXPECT_LE(prepares, 3u) << "FindFlight, HoldSeats, ReleaseSeats: prepared once each";
+      EXPECT_GE(reuses, 3u * kCalls - 2);
+    } else {
+      EXPECT_EQ(reuses, 0u);
+      EXPECT_GE(prepares, 3u * kCalls);
+    }
+  }
 }
 
 TEST(StorageUnreachable, AClosedPortIsStorageUnavailableQuickly) {
