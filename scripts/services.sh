@@ -2,7 +2,7 @@
 # Starts throw-away PostgreSQL / MariaDB / Redis servers for the rihla test suites.
 #
 # Usage:
-#   scripts/services.sh start     STATE_DIR [postgres] [mariadb] [redis] [nginx]
+#   scripts/services.sh start     STATE_DIR [postgres] [pgbouncer] [mariadb] [redis] [nginx]
 #   scripts/services.sh stop      STATE_DIR
 #   scripts/services.sh stop-one  STATE_DIR NAME
 #   scripts/services.sh start-one STATE_DIR NAME
@@ -17,12 +17,14 @@
 #   RIHLA_TEST_POSTGRES_URL  postgresql://rihla:rihla@127.0.0.1:PORT/rihla  (role has CREATEDB)
 #   RIHLA_TEST_MYSQL_URL     mysql://rihla:rihla@127.0.0.1:PORT/rihla       (ALL on *.*)
 #   RIHLA_TEST_REDIS_URL     redis://127.0.0.1:PORT
-#   RIHLA_TEST_<X>_HOST, _PORT, _PID          for X in POSTGRES MYSQL REDIS
+#   RIHLA_TEST_PGBOUNCER_URL postgresql://rihla:rihla@127.0.0.1:PORT/rihla  (PgBouncer, transaction
+#                            pooling, in front of that PostgreSQL; any database name; after postgres)
+#   RIHLA_TEST_<X>_HOST, _PORT, _PID          for X in POSTGRES PGBOUNCER MYSQL REDIS
 #   RIHLA_TEST_<X>_STOP_CMD, _START_CMD       shell commands running stop-one / start-one
 #   RIHLA_TEST_SERVICES_SCRIPT, RIHLA_TEST_SERVICES_STATE_DIR
 #   RIHLA_TEST_NGINX_BIN                      only when nginx was requested
 #
-# NAME for stop-one/start-one is postgres, mariadb (alias mysql) or redis. start-one
+# NAME for stop-one/start-one is postgres, pgbouncer, mariadb (alias mysql) or redis. start-one
 # restarts on the same port with the same data and waits until it accepts connections
 # (Redis runs without persistence, so it comes back empty). The _PID values in env.sh are
 # rewritten by start-one; a copy sourced earlier keeps the old pid.
@@ -33,7 +35,7 @@
 # Environment: RIHLA_SERVICES_TIMEOUT (default 120) = seconds to wait for a server.
 #
 # This file is the command line; each service is one file in scripts/services/ (postgres.sh,
-# mariadb.sh, redis.sh, nginx.sh; the functions each defines are listed in postgres.sh), and
+# pgbouncer.sh, mariadb.sh, redis.sh, nginx.sh; the functions each defines are listed in postgres.sh), and
 # the helpers shared with bench/ (ERR trap, log/die, ports, polling) are scripts/lib/common.sh.
 
 SCRIPT=$(readlink -f "${BASH_SOURCE[0]}")
@@ -42,6 +44,8 @@ SERVICES_DIR=$(dirname "$SCRIPT")/services
 source "$(dirname "$SCRIPT")/lib/common.sh"
 # shellcheck source=scripts/services/postgres.sh
 source "$SERVICES_DIR/postgres.sh"
+# shellcheck source=scripts/services/pgbouncer.sh
+source "$SERVICES_DIR/pgbouncer.sh"
 # shellcheck source=scripts/services/mariadb.sh
 source "$SERVICES_DIR/mariadb.sh"
 # shellcheck source=scripts/services/redis.sh
@@ -51,7 +55,7 @@ source "$SERVICES_DIR/nginx.sh"
 
 READY_TIMEOUT=${RIHLA_SERVICES_TIMEOUT:-120}
 STOP_TIMEOUT=60
-SERVERS=(postgres mariadb redis) # the services this script runs, in env.sh order
+SERVERS=(postgres pgbouncer mariadb redis) # the services this script runs, in env.sh order
 STATE=""
 STARTED_NOW=() # services launched by this invocation (stopped again if `start` fails)
 
@@ -89,10 +93,11 @@ emit() { printf 'export %s=%q\n' "$1" "$2"; }
 canonical() {
   case $1 in
     postgres | postgresql | pg) echo postgres ;;
+    pgbouncer) echo pgbouncer ;;
     mariadb | mysql) echo mariadb ;;
     redis) echo redis ;;
     nginx) echo nginx ;;
-    *) die "unknown service '$1' (expected postgres, mariadb, redis or nginx)" ;;
+    *) die "unknown service '$1' (expected postgres, pgbouncer, mariadb, redis or nginx)" ;;
   esac
 }
 
@@ -192,7 +197,7 @@ cleanup_on_failure() {
 cmd_start() {
   local requested=() svc
   for svc in "$@"; do requested+=("$(canonical "$svc")"); done
-  ((${#requested[@]})) || requested=("${SERVERS[@]}")
+  ((${#requested[@]})) || requested=(postgres mariadb redis)
   ensure_installed "${requested[@]}"
   trap cleanup_on_failure EXIT
   for svc in "${requested[@]}"; do
@@ -231,7 +236,7 @@ cmd_stop_one() {
 
 cmd_stop() {
   local svc
-  for svc in redis mariadb postgres; do
+  for svc in redis mariadb pgbouncer postgres; do
     "${svc}_stop" || log "$svc: stop reported an error (ignored)"
   done
   for svc in "${SERVERS[@]}"; do "${svc}_cleanup" || true; done
