@@ -76,8 +76,9 @@ std::optional<EngineFailure> ClassifySqlite(const soci::soci_error& e) {
 // Isolation: the server default, READ COMMITTED. Writes are guarded single-statement conditional
 // updates, so there are no lost updates; 40001/40P01 still re-run the transaction.
 
-constexpr const char* kPostgresMigrationLock = "SELECT pg_advisory_lock(726110)";
-constexpr const char* kPostgresMigrationUnlock = "SELECT pg_advisory_unlock(726110)";
+// Transaction-level: released at COMMIT/ROLLBACK, so it never outlives the transaction (a
+// session lock would stay on a PgBouncer server connection another client gets next).
+constexpr const char* kPostgresMigrationLock = "SELECT pg_advisory_xact_lock(726110)";
 
 std::string PostgresConnectString(const UrlParts& p) {
   return "host=" + QuoteParam(p.host) + " port=" + QuoteParam(p.port) + " dbname=" + QuoteParam(p.database) +
@@ -108,7 +109,6 @@ void ForgetPostgresStatement(soci::statement& st) noexcept {
 }
 
 void LockPostgresMigrations(soci::session& session) { session << kPostgresMigrationLock; }
-void UnlockPostgresMigrations(soci::session& session) { session << kPostgresMigrationUnlock; }
 
 std::optional<EngineFailure> ClassifyPostgres(const soci::soci_error& e) {
   const auto* pg = dynamic_cast<const soci::postgresql_soci_error*>(&e);
@@ -207,6 +207,7 @@ constexpr Dialect kDialects[] = {
         .single_writer = true,
         .claim_rows_suffix = "",
         .lock_migrations = NoMigrationLock,
+        .migration_lock_per_transaction = false,
         .unlock_migrations = NoMigrationLock,
         .finish_statement = ResetSqliteStatement,
         .forget_statement = NothingToDo,
@@ -226,7 +227,8 @@ constexpr Dialect kDialects[] = {
         .single_writer = false,
         .claim_rows_suffix = " FOR UPDATE SKIP LOCKED",  // PostgreSQL 9.5+, MySQL 8.0+, MariaDB 10.6+
         .lock_migrations = LockPostgresMigrations,
-        .unlock_migrations = UnlockPostgresMigrations,
+        .migration_lock_per_transaction = true,
+        .unlock_migrations = NoMigrationLock,
         .finish_statement = NothingToDo,
         .forget_statement = ForgetPostgresStatement,
         .classify = ClassifyPostgres,
@@ -245,6 +247,7 @@ constexpr Dialect kDialects[] = {
         .single_writer = false,
         .claim_rows_suffix = " FOR UPDATE SKIP LOCKED",  // PostgreSQL 9.5+, MySQL 8.0+, MariaDB 10.6+
         .lock_migrations = LockMysqlMigrations,
+        .migration_lock_per_transaction = false,
         .unlock_migrations = UnlockMysqlMigrations,
         .finish_statement = NothingToDo,
         .forget_statement = NothingToDo,

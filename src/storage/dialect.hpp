@@ -65,9 +65,12 @@ struct Dialect {
   // several instances lock disjoint rows instead of queueing for the same ones; empty on a
   // single-writer engine, whose BEGIN already excludes every other writer.
   std::string_view claim_rows_suffix;
-  // Serialize `migrate` runs across processes on one session; unlock must be called on the
-  // session that locked. Throw soci::soci_error.
+  // Serialize `migrate` runs across processes. With migration_lock_per_transaction the lock is
+  // taken inside each migration's transaction and ends with it (unlock is a no-op); otherwise
+  // it is a session lock around all of them and unlock must be called on the session that
+  // locked. Throw soci::soci_error.
   void (*lock_migrations)(soci::session& session);
+  bool migration_lock_per_transaction;
   void (*unlock_migrations)(soci::session& session);
   // A kept prepared statement after use (StatementCache::Give): SQLite resets it, so that a
   // statement stopped before its last row does not hold a read snapshot. Never throws.

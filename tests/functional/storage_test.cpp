@@ -5,6 +5,7 @@
 #include <atomic>
 #include <barrier>
 #include <chrono>
+#include <filesystem>
 #include <latch>
 #include <thread>
 
@@ -26,13 +27,24 @@
 namespace rihla::test {
 namespace {
 
+// Options for a test's own Database: behind PgBouncer (RIHLA_TEST_POSTGRES_VIA=pgbouncer)
+// as RIHLA_DB_POOLER=transaction configures it.
+storage::DatabaseOptions TestOptions(std::size_t pool_size) {
+  storage::DatabaseOptions o{.pool_size = pool_size};
+  if (Backend() == "postgres" && PostgresVia() == "pgbouncer") {
+    o.pooler = storage::Pooler::kTransaction;
+    o.prepared = false;
+  }
+  return o;
+}
+
 class StorageTest : public ::testing::Test {
  protected:
   void SetUp() override {
     char tmpl[] = "/tmp/rihla-st.XXXXXX";
     dir_ = ::mkdtemp(tmpl);
     url_ = FreshDatabaseUrl(dir_);
-    db_ = std::make_unique<storage::Database>(storage::ParseDatabaseUrl(url_), storage::DatabaseOptions{8});
+    db_ = std::make_unique<storage::Database>(storage::ParseDatabaseUrl(url_), TestOptions(8));
     logger_ = std::make_unique<Logger>(LogLevel::kError, log_ = std::tmpfile());
     int embedded = 0;
     for (const auto& m : storage::EmbeddedMigrations()) embedded += std::string(m.dialect) == Backend() ? 1 : 0;
@@ -250,7 +262,8 @@ TEST_F(StorageTest, AWriteThatThrowsIsRolledBackAndTheConnectionStaysUsable) {
 }
 
 TEST_F(StorageTest, AnExhaustedPoolIsStorageUnavailableAfterTheAcquireTimeout) {
-  storage::DatabaseOptions options{.pool_size = 1, .acquire_timeout = std::chrono::milliseconds(100)};
+  storage::DatabaseOptions options = TestOptions(1);
+  options.acquire_timeout = std::chrono::milliseconds(100);
   storage::Database one(storage::ParseDatabaseUrl(url_), options);
   bool inner_refused = false;
   one.Read([&](storage::Tx&) {
@@ -381,6 +394,36 @@ TEST_F(StorageTest, RepeatedCallsReuseTheConnectionsPreparedStatements) {
       EXPECT_GE(prepares, 3u * kCalls);
     }
   }
+}
+
+// Concurrent migrates on a fresh database apply each migration exactly once between them: on
+// PostgreSQL each migration's transaction takes pg_advisory_xact_lock (nothing session-level,
+// so it also holds through PgBouncer), on MySQL GET_LOCK, on SQLite BEGIN IMMEDIATE.
+TEST_F(StorageTest, ConcurrentMigratesOnAFreshDatabaseApplyEachMigrationOnce) {
+  std::string url = FreshDatabaseUrl(dir_ + "/fresh");
+  int embedded = 0;
+  for (const auto& m : storage::EmbeddedMigrations()) embedded += std::string(m.dialect) == Backend() ? 1 : 0;
+  constexpr int kMigrators = 3;
+  std::atomic<int> applied{0}, failed{0};
+  std::barrier start(kMigrators);
+  std::vector<std::thread> threads;
+  std::filesystem::create_directories(dir_ + "/fresh");
+  for (int i = 0; i < kMigrators; ++i) {
+    threads.emplace_back([&] {
+      storage::Database db(storage::ParseDatabaseUrl(url), TestOptions(1));
+      start.arrive_and_wait();
+      try {
+        applied += storage::ApplyMigrations(db, *logger_);
+      } catch (const std::exception&) {
+        ++failed;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(applied.load(), embedded);
+  storage::Database db(storage::ParseDatabaseUrl(url), TestOptions(1));
+  EXPECT_EQ(storage::PendingMigrations(db), 0);
 }
 
 TEST(StorageUnreachable, AClosedPortIsStorageUnavailableQuickly) {
