@@ -2,7 +2,7 @@
 # Starts throw-away PostgreSQL / MariaDB / Redis servers for the rihla test suites.
 #
 # Usage:
-#   scripts/services.sh start     STATE_DIR [postgres] [mariadb] [redis] [redis-cluster] [redis-sentinel] [nginx]
+#   scripts/services.sh start     STATE_DIR [postgres] [pgbouncer] [mariadb] [redis] [redis-cluster] [redis-sentinel] [nginx]
 #   scripts/services.sh stop      STATE_DIR
 #   scripts/services.sh stop-one  STATE_DIR NAME
 #   scripts/services.sh start-one STATE_DIR NAME
@@ -17,16 +17,18 @@
 #   RIHLA_TEST_POSTGRES_URL  postgresql://rihla:rihla@127.0.0.1:PORT/rihla  (role has CREATEDB)
 #   RIHLA_TEST_MYSQL_URL     mysql://rihla:rihla@127.0.0.1:PORT/rihla       (ALL on *.*)
 #   RIHLA_TEST_REDIS_URL     redis://127.0.0.1:PORT
+#   RIHLA_TEST_PGBOUNCER_URL postgresql://rihla:rihla@127.0.0.1:PORT/rihla  (PgBouncer, transaction
+#                            pooling, in front of that PostgreSQL; any database name; after postgres)
 #   RIHLA_TEST_REDIS_CLUSTER_URL   redis-cluster://127.0.0.1:P1,...  (3 primaries, no replicas;
 #                                  + _PORTS, _PIDS of the nodes)
 #   RIHLA_TEST_REDIS_SENTINEL_URL  redis-sentinel://127.0.0.1:S1,.../rihla (1 primary, 1 replica,
 #                                  3 sentinels; + _PRIMARY_PORT/_PID, _REPLICA_PORT/_PID, _PORTS)
-#   RIHLA_TEST_<X>_HOST, _PORT, _PID          for X in POSTGRES MYSQL REDIS
+#   RIHLA_TEST_<X>_HOST, _PORT, _PID          for X in POSTGRES PGBOUNCER MYSQL REDIS
 #   RIHLA_TEST_<X>_STOP_CMD, _START_CMD       shell commands running stop-one / start-one
 #   RIHLA_TEST_SERVICES_SCRIPT, RIHLA_TEST_SERVICES_STATE_DIR
 #   RIHLA_TEST_NGINX_BIN                      only when nginx was requested
 #
-# NAME for stop-one/start-one is postgres, mariadb (alias mysql), redis, redis-cluster or
+# NAME for stop-one/start-one is postgres, pgbouncer, mariadb (alias mysql), redis, redis-cluster or
 # redis-sentinel (the last two come back as a new, empty setup). start-one
 # restarts on the same port with the same data and waits until it accepts connections
 # (Redis runs without persistence, so it comes back empty). The _PID values in env.sh are
@@ -38,7 +40,7 @@
 # Environment: RIHLA_SERVICES_TIMEOUT (default 120) = seconds to wait for a server.
 #
 # This file is the command line; each service is one file in scripts/services/ (postgres.sh,
-# mariadb.sh, redis.sh, redis-cluster.sh, redis-sentinel.sh, nginx.sh; the functions each defines are listed in postgres.sh), and
+# pgbouncer.sh, mariadb.sh, redis.sh, redis-cluster.sh, redis-sentinel.sh, nginx.sh; the functions each defines are listed in postgres.sh), and
 # the helpers shared with bench/ (ERR trap, log/die, ports, polling) are scripts/lib/common.sh.
 
 SCRIPT=$(readlink -f "${BASH_SOURCE[0]}")
@@ -47,6 +49,8 @@ SERVICES_DIR=$(dirname "$SCRIPT")/services
 source "$(dirname "$SCRIPT")/lib/common.sh"
 # shellcheck source=scripts/services/postgres.sh
 source "$SERVICES_DIR/postgres.sh"
+# shellcheck source=scripts/services/pgbouncer.sh
+source "$SERVICES_DIR/pgbouncer.sh"
 # shellcheck source=scripts/services/mariadb.sh
 source "$SERVICES_DIR/mariadb.sh"
 # shellcheck source=scripts/services/redis.sh
@@ -60,8 +64,8 @@ source "$SERVICES_DIR/nginx.sh"
 
 READY_TIMEOUT=${RIHLA_SERVICES_TIMEOUT:-120}
 STOP_TIMEOUT=60
-SERVERS=(postgres mariadb redis redis_cluster redis_sentinel) # the services this script runs, in env.sh order
-DEFAULT_SERVERS=(postgres mariadb redis)                        # `start` without names
+SERVERS=(postgres pgbouncer mariadb redis redis_cluster redis_sentinel) # the services this script runs, in env.sh order
+DEFAULT_SERVERS=(postgres mariadb redis)                                  # `start` without names
 STATE=""
 STARTED_NOW=() # services launched by this invocation (stopped again if `start` fails)
 
@@ -99,12 +103,13 @@ emit() { printf 'export %s=%q\n' "$1" "$2"; }
 canonical() {
   case $1 in
     postgres | postgresql | pg) echo postgres ;;
+    pgbouncer) echo pgbouncer ;;
     mariadb | mysql) echo mariadb ;;
     redis) echo redis ;;
     redis-cluster | redis_cluster) echo redis_cluster ;;
     redis-sentinel | redis_sentinel) echo redis_sentinel ;;
     nginx) echo nginx ;;
-    *) die "unknown service '$1' (expected postgres, mariadb, redis, redis-cluster, redis-sentinel or nginx)" ;;
+    *) die "unknown service '$1' (expected postgres, pgbouncer, mariadb, redis, redis-cluster, redis-sentinel or nginx)" ;;
   esac
 }
 
@@ -244,7 +249,7 @@ cmd_stop_one() {
 
 cmd_stop() {
   local svc
-  for svc in redis_sentinel redis_cluster redis mariadb postgres; do
+  for svc in redis_sentinel redis_cluster redis mariadb pgbouncer postgres; do
     "${svc}_stop" || log "$svc: stop reported an error (ignored)"
   done
   for svc in "${SERVERS[@]}"; do "${svc}_cleanup" || true; done

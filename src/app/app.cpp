@@ -41,6 +41,8 @@ namespace {
 storage::DatabaseOptions DbOptions(const Config& c, const storage::DatabaseUrl& url) {
   storage::DatabaseOptions o;
   o.pool_size = c.db_pool > 0 ? static_cast<std::size_t>(c.db_pool) : storage::DialectOf(url.engine).default_pool_size;
+  o.pooler = c.db_pooler;
+  o.prepared = c.db_prepared;
   return o;
 }
 

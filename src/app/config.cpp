@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdlib>
+#include <optional>
 #include <stdexcept>
 
 #include "domain/parse_int.hpp"
@@ -117,6 +118,24 @@ void LoadEnvironment(Config& c) {
   for (const auto& s : kIntSettings) {
     if (auto v = get(s.env)) c.*s.field = ParseIntSetting(s, v, s.env);
   }
+  if (auto v = get("RIHLA_DB_POOLER")) {
+    std::string_view p = v;
+    if (p != "none" && p != "transaction") throw std::invalid_argument("RIHLA_DB_POOLER must be none or transaction");
+    c.db_pooler = p == "transaction" ? storage::Pooler::kTransaction : storage::Pooler::kNone;
+  }
+  std::optional<bool> prepared;
+  if (auto v = get("RIHLA_DB_PREPARED")) {
+    std::string_view p = v;
+    if (p != "on" && p != "off") throw std::invalid_argument("RIHLA_DB_PREPARED must be on or off");
+    prepared = p == "on";
+  }
+  bool transaction_pooler = c.db_pooler == storage::Pooler::kTransaction;
+  if (transaction_pooler && prepared.value_or(false)) {
+    throw std::invalid_argument(
+        "RIHLA_DB_PREPARED=on cannot be used with RIHLA_DB_POOLER=transaction: a prepared statement lives on one "
+        "server connection and PgBouncer may run the next transaction on another");
+  }
+  c.db_prepared = prepared.value_or(!transaction_pooler);
   if (auto v = get("RIHLA_LOG_LEVEL")) {
     if (!ParseLogLevel(v, c.log_level)) throw std::invalid_argument("RIHLA_LOG_LEVEL must be debug, info, warn or error");
   }

@@ -10,6 +10,7 @@
 
 #include "idempotency/idempotency.hpp"
 #include "observability/logger.hpp"
+#include "storage/connection_pool.hpp"
 
 namespace rihla::app {
 
@@ -42,6 +43,11 @@ struct Config {
   int max_connections = 10000;   // open client connections; above it new ones are closed at once
   int redis_wait_replicas = 0;   // WAIT for this many Redis replicas after each invalidation
   int drain_seconds = 5;         // SIGTERM: /readyz 503 and Connection: close this long, then stop accepting
+  // RIHLA_DB_POOLER: none, or transaction (PgBouncer pool_mode=transaction, PostgreSQL only)
+  storage::Pooler db_pooler = storage::Pooler::kNone;
+  // RIHLA_DB_PREPARED: reuse prepared statements per connection (default on; off, and refused
+  // on, behind a transaction pooler)
+  bool db_prepared = true;
   LogLevel log_level = LogLevel::kInfo;
   FaultPoint fault = FaultPoint::kNone;  // RIHLA_FAULT, test builds only
 

@@ -2,6 +2,8 @@
 
 #include <soci/soci.h>
 
+#include "storage/statement.hpp"
+
 namespace rihla::idempotency {
 namespace {
 
@@ -33,8 +35,8 @@ constexpr const char* kDeleteExpiredBatch =
 
 void InsertRecord(storage::Tx& tx, const Record& r) {
   long long lu = r.locked_until, c = r.created_ms, e = r.expires_ms;
-  tx.sql << kInsert, soci::use(r.id), soci::use(r.scope), soci::use(r.principal), soci::use(r.key),
-      soci::use(r.fingerprint), soci::use(r.lease_token), soci::use(lu), soci::use(c), soci::use(e);
+  storage::Execute(tx, kInsert, soci::use(r.id), soci::use(r.scope), soci::use(r.principal), soci::use(r.key),
+                   soci::use(r.fingerprint), soci::use(r.lease_token), soci::use(lu), soci::use(c), soci::use(e));
 }
 
 std::optional<Record> FindRecord(storage::Tx& tx, const std::string& scope, const std::string& principal,
@@ -45,11 +47,12 @@ std::optional<Record> FindRecord(storage::Tx& tx, const std::string& scope, cons
   long long completed = 0;
   soci::indicator status_ind = soci::i_null, body_ind = soci::i_null, scope_ind = soci::i_null,
                   completed_ind = soci::i_null;
-  tx.sql << kFind, soci::use(scope), soci::use(principal), soci::use(key), soci::into(r.id), soci::into(r.fingerprint),
-      soci::into(r.state), soci::into(r.lease_token), soci::into(lu), soci::into(status, status_ind),
-      soci::into(r.response_body, body_ind), soci::into(r.changed_scope, scope_ind),
-      soci::into(completed, completed_ind), soci::into(c), soci::into(e);
-  if (!tx.sql.got_data()) return std::nullopt;
+  bool found = storage::Execute(tx, kFind, soci::use(scope), soci::use(principal), soci::use(key), soci::into(r.id),
+                                soci::into(r.fingerprint), soci::into(r.state), soci::into(r.lease_token),
+                                soci::into(lu), soci::into(status, status_ind), soci::into(r.response_body, body_ind),
+                                soci::into(r.changed_scope, scope_ind), soci::into(completed, completed_ind),
+                                soci::into(c), soci::into(e));
+  if (!found) return std::nullopt;
   r.scope = scope;
   r.principal = principal;
   r.key = key;
@@ -66,33 +69,32 @@ std::optional<Record> FindRecord(storage::Tx& tx, const std::string& scope, cons
 bool TakeOverRecord(storage::Tx& tx, const std::string& id, const std::string& old_token, const std::string& new_token,
                     std::int64_t now_ms, std::int64_t locked_until) {
   long long lu = locked_until, now = now_ms;
-  soci::statement st = (tx.sql.prepare << kTakeOver, soci::use(new_token), soci::use(lu), soci::use(id),
-                        soci::use(old_token), soci::use(now));
-  st.execute(true);
-  return st.get_affected_rows() == 1;
+  storage::Statement st(tx, kTakeOver, soci::use(new_token), soci::use(lu), soci::use(id), soci::use(old_token),
+                        soci::use(now));
+  st->execute(true);
+  return st->get_affected_rows() == 1;
 }
 
 bool CompleteRecord(storage::Tx& tx, const std::string& id, const std::string& lease_token, int status,
                     const std::string& body, const std::string& changed_scope, std::int64_t completed_ms) {
   soci::indicator scope_ind = changed_scope.empty() ? soci::i_null : soci::i_ok;
   long long completed = completed_ms;
-  soci::statement st = (tx.sql.prepare << kComplete, soci::use(status), soci::use(body),
-                        soci::use(changed_scope, scope_ind), soci::use(completed), soci::use(id),
-                        soci::use(lease_token));
-  st.execute(true);
-  return st.get_affected_rows() == 1;
+  storage::Statement st(tx, kComplete, soci::use(status), soci::use(body), soci::use(changed_scope, scope_ind),
+                        soci::use(completed), soci::use(id), soci::use(lease_token));
+  st->execute(true);
+  return st->get_affected_rows() == 1;
 }
 
 void DeleteClaim(storage::Tx& tx, const std::string& id, const std::string& lease_token) {
-  tx.sql << kDeleteClaim, soci::use(id), soci::use(lease_token);
+  storage::Execute(tx, kDeleteClaim, soci::use(id), soci::use(lease_token));
 }
 
 std::size_t DeleteExpiredRecords(storage::Tx& tx, std::int64_t now_ms, int limit) {
   long long now = now_ms;
-  soci::statement st = (tx.sql.prepare << kDeleteExpiredBatch, soci::use(now), soci::use(now), soci::use(now),
-                        soci::use(now), soci::use(limit));
-  st.execute(true);
-  return static_cast<std::size_t>(st.get_affected_rows());
+  storage::Statement st(tx, kDeleteExpiredBatch, soci::use(now), soci::use(now), soci::use(now), soci::use(now),
+                        soci::use(limit));
+  st->execute(true);
+  return static_cast<std::size_t>(st->get_affected_rows());
 }
 
 }  // namespace rihla::idempotency

@@ -44,7 +44,7 @@ struct BookingRow {
 };
 
 // Adds the booking columns as into-elements; the caller adds its use-elements and calls
-// PrepareStatement.
+// Statement::Bind.
 void IntoBooking(soci::statement& st, BookingRow& r) {
   st.exchange(soci::into(r.id));
   st.exchange(soci::into(r.user_id));
@@ -70,10 +70,9 @@ domain::Booking ToBooking(const BookingRow& r) {
 
 void LoadPassengers(Tx& tx, domain::Booking& b) {
   domain::Passenger p;
-  soci::statement st =
-      (tx.sql.prepare << kPassengers, soci::use(b.id), soci::into(p.given_name), soci::into(p.family_name));
-  st.execute();
-  while (st.fetch()) b.passengers.push_back(p);
+  Statement st(tx, kPassengers, soci::use(b.id), soci::into(p.given_name), soci::into(p.family_name));
+  st->execute();
+  while (st->fetch()) b.passengers.push_back(p);
 }
 
 std::string StatusList(const std::vector<domain::BookingStatus>& statuses) {
@@ -92,9 +91,9 @@ void InsertBooking(Tx& tx, const domain::Booking& b, std::int64_t now_ms) {
   std::string status(domain::StatusName(b.status));
   int seats = static_cast<int>(b.passengers.size());
   long long total = b.total.minor, created = b.created_ms, expires = b.expires_ms, now = now_ms;
-  tx.sql << kInsertBooking, soci::use(b.id), soci::use(b.user_id), soci::use(b.flight_id), soci::use(status),
-      soci::use(seats), soci::use(total), soci::use(b.total.currency), soci::use(created), soci::use(expires),
-      soci::use(now);
+  Execute(tx, kInsertBooking, soci::use(b.id), soci::use(b.user_id), soci::use(b.flight_id), soci::use(status),
+          soci::use(seats), soci::use(total), soci::use(b.total.currency), soci::use(created), soci::use(expires),
+          soci::use(now));
   // All passengers in one bulk statement (one round trip).
   std::vector<std::string> ids(b.passengers.size(), b.id), given, family;
   std::vector<int> seqs;
@@ -103,17 +102,18 @@ void InsertBooking(Tx& tx, const domain::Booking& b, std::int64_t now_ms) {
     given.push_back(b.passengers[i].given_name);
     family.push_back(b.passengers[i].family_name);
   }
-  tx.sql << kInsertPassenger, soci::use(ids), soci::use(seqs), soci::use(given), soci::use(family);
+  Execute(tx, kInsertPassenger, soci::use(ids), soci::use(seqs), soci::use(given), soci::use(family));
 }
 
 std::optional<domain::Booking> FindBooking(Tx& tx, const std::string& id) {
   BookingRow r;
-  soci::statement st(tx.sql);
-  IntoBooking(st, r);
-  st.exchange(soci::use(id));
-  PrepareStatement(st, std::string(kBookingColumns) + kFindBookingWhere);
-  st.execute();
-  if (!st.fetch()) return std::nullopt;
+  {
+    Statement st(tx, std::string(kBookingColumns) + kFindBookingWhere, Statement::kDeferBind);
+    IntoBooking(*st, r);
+    st->exchange(soci::use(id));
+    st.Bind();
+    if (!st->execute(true)) return std::nullopt;
+  }
   domain::Booking b = ToBooking(r);
   LoadPassengers(tx, b);
   return b;
@@ -124,18 +124,20 @@ std::vector<domain::Booking> ListBookings(Tx& tx, const std::string& user_id, co
   std::vector<domain::Booking> out;
   BookingRow r;
   long long c = after ? after->created_ms : 0;
-  soci::statement st(tx.sql);
-  IntoBooking(st, r);
-  st.exchange(soci::use(user_id));
-  if (after) {
-    st.exchange(soci::use(c));
-    st.exchange(soci::use(c));
-    st.exchange(soci::use(after->id));
+  {
+    Statement st(tx, std::string(kBookingColumns) + (after ? kListAfterWhere : kListFirstWhere), Statement::kDeferBind);
+    IntoBooking(*st, r);
+    st->exchange(soci::use(user_id));
+    if (after) {
+      st->exchange(soci::use(c));
+      st->exchange(soci::use(c));
+      st->exchange(soci::use(after->id));
+    }
+    st->exchange(soci::use(limit));
+    st.Bind();
+    st->execute();
+    while (st->fetch()) out.push_back(ToBooking(r));
   }
-  st.exchange(soci::use(limit));
-  PrepareStatement(st, std::string(kBookingColumns) + (after ? kListAfterWhere : kListFirstWhere));
-  st.execute();
-  while (st.fetch()) out.push_back(ToBooking(r));
   for (auto& b : out) LoadPassengers(tx, b);
   return out;
 }
@@ -148,26 +150,26 @@ bool TransitionBooking(Tx& tx, const std::string& id, const TransitionGuard& gua
   std::string to_name(domain::StatusName(to));
   long long now = now_ms;
   long long eb = guard.expired_before.value_or(0), va = guard.valid_after.value_or(0);
-  soci::statement st(tx.sql);
-  st.exchange(soci::use(to_name));
-  st.exchange(soci::use(now));
-  st.exchange(soci::use(id));
-  if (guard.expired_before) st.exchange(soci::use(eb));
-  if (guard.valid_after) st.exchange(soci::use(va));
-  PrepareStatement(st, sql);
-  st.execute(true);
-  return st.get_affected_rows() == 1;
+  Statement st(tx, sql, Statement::kDeferBind);
+  st->exchange(soci::use(to_name));
+  st->exchange(soci::use(now));
+  st->exchange(soci::use(id));
+  if (guard.expired_before) st->exchange(soci::use(eb));
+  if (guard.valid_after) st->exchange(soci::use(va));
+  st.Bind();
+  st->execute(true);
+  return st->get_affected_rows() == 1;
 }
 
 std::vector<DueBooking> ClaimDueBookings(Tx& tx, std::int64_t now_ms, int limit) {
   std::vector<DueBooking> out;
   DueBooking row;
   long long now = now_ms, expires = 0;
-  soci::statement st = (tx.sql.prepare << std::string(kClaimDue) + std::string(tx.dialect.claim_rows_suffix),
-                        soci::use(now), soci::use(limit), soci::into(row.id), soci::into(row.flight_id),
-                        soci::into(row.seats), soci::into(expires));
-  st.execute();
-  while (st.fetch()) {
+  Statement st(tx, std::string(kClaimDue) + std::string(tx.dialect.claim_rows_suffix), soci::use(now),
+               soci::use(limit), soci::into(row.id), soci::into(row.flight_id), soci::into(row.seats),
+               soci::into(expires));
+  st->execute();
+  while (st->fetch()) {
     row.expires_ms = expires;
     out.push_back(row);
   }
@@ -180,19 +182,19 @@ std::size_t ExpireBookings(Tx& tx, const std::vector<std::string>& ids, std::int
   for (std::size_t i = 0; i < ids.size(); ++i) sql += (i == 0 ? ":i" : ", :i") + std::to_string(i);
   sql += ")";
   long long now = now_ms;
-  soci::statement st(tx.sql);
-  st.exchange(soci::use(now));
-  st.exchange(soci::use(now));
-  for (const auto& id : ids) st.exchange(soci::use(id));
-  PrepareStatement(st, sql);
-  st.execute(true);
-  return static_cast<std::size_t>(st.get_affected_rows());
+  Statement st(tx, sql, Statement::kDeferBind);
+  st->exchange(soci::use(now));
+  st->exchange(soci::use(now));
+  for (const auto& id : ids) st->exchange(soci::use(id));
+  st.Bind();
+  st->execute(true);
+  return static_cast<std::size_t>(st->get_affected_rows());
 }
 
 std::optional<std::int64_t> OldestDueExpiry(Tx& tx, std::int64_t now_ms) {
   long long now = now_ms, oldest = 0;
   soci::indicator ind = soci::i_null;
-  tx.sql << kOldestDue, soci::use(now), soci::into(oldest, ind);
+  Execute(tx, kOldestDue, soci::use(now), soci::into(oldest, ind));
   if (ind != soci::i_ok) return std::nullopt;
   return oldest;
 }

@@ -4,6 +4,8 @@
 
 #include <stdexcept>
 
+#include "storage/statement.hpp"
+
 namespace rihla::storage {
 namespace {
 
@@ -14,13 +16,12 @@ constexpr const char* kBump = "UPDATE cache_epoch SET epoch = epoch + 1 WHERE id
 
 std::int64_t ReadCacheEpoch(Tx& tx) {
   long long epoch = 0;
-  tx.sql << kRead, soci::into(epoch);
-  if (!tx.sql.got_data()) throw std::runtime_error("cache_epoch has no row (migration 0002 not applied?)");
+  if (!Execute(tx, kRead, soci::into(epoch))) throw std::runtime_error("cache_epoch has no row (migration 0002 not applied?)");
   return epoch;
 }
 
 std::int64_t BumpCacheEpoch(Tx& tx) {
-  tx.sql << kBump;
+  Execute(tx, kBump);
   return ReadCacheEpoch(tx);
 }
 

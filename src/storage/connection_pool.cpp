@@ -8,6 +8,11 @@ namespace rihla::storage {
 
 struct ConnectionPool::Slot {
   std::unique_ptr<soci::session> session;  // null until connected, and after a broken lease
+  std::unique_ptr<StatementCache> statements;  // of `session`; cleared before it closes
+  ~Slot() {
+    statements.reset();
+    session.reset();
+  }
 };
 
 ConnectionPool::ConnectionPool(const Dialect& dialect, std::string connect_string, DatabaseOptions options)
@@ -44,7 +49,10 @@ ConnectionPool::Lease ConnectionPool::Acquire() {
 }
 
 void ConnectionPool::Release(std::unique_ptr<Slot> slot, bool broken) {
-  if (broken) slot->session.reset();  // reconnect on next use
+  if (broken) {  // reconnect on next use
+    slot->statements.reset();
+    slot->session.reset();
+  }
   {
     std::lock_guard lock(mu_);
     --in_use_;
@@ -54,16 +62,20 @@ void ConnectionPool::Release(std::unique_ptr<Slot> slot, bool broken) {
 }
 
 void ConnectionPool::Connect(Slot& slot) {
+  slot.statements.reset();
   slot.session.reset();
   auto session = std::make_unique<soci::session>();
   try {
-    dialect_.open(*session, connect_string_, SessionTimeouts{options_.connect_timeout, options_.query_timeout});
+    dialect_.open(*session, connect_string_,
+                  SessionTimeouts{options_.connect_timeout, options_.query_timeout,
+                                  options_.pooler == Pooler::kTransaction});
   } catch (const soci::soci_error& e) {
     // The message may contain the host but never the password (libpq and MariaDB omit it).
     throw StorageUnavailable("cannot connect to the " + std::string(dialect_.name) +
                              " database: " + e.get_error_message());
   }
   slot.session = std::move(session);
+  slot.statements = std::make_unique<StatementCache>(dialect_, options_.prepared, counters_);
 }
 
 ConnectionPool::Lease::Lease(ConnectionPool& pool, std::unique_ptr<Slot> slot) : pool_(pool), slot_(std::move(slot)) {}
@@ -80,6 +92,11 @@ soci::session& ConnectionPool::Lease::Session() {
     }
   }
   return *slot_->session;
+}
+
+StatementCache& ConnectionPool::Lease::Statements() {
+  Session();
+  return *slot_->statements;
 }
 
 }  // namespace rihla::storage

@@ -1,7 +1,7 @@
 #pragma once
 // A bounded pool of SOCI sessions to one database. Sessions open lazily, with the dialect's
-// per-session settings, on first use; a session whose lease was marked broken is dropped and
-// reopened by its next user.
+// per-session settings, on first use; a session whose lease was marked broken is dropped, with
+// its prepared statements, and reopened by its next user.
 //
 // Thread-safe. Acquire blocks: call it from worker threads, never from an I/O thread.
 #include <chrono>
@@ -13,14 +13,26 @@
 #include <vector>
 
 #include "storage/dialect.hpp"
+#include "storage/statement_cache.hpp"
 
 namespace rihla::storage {
+
+// What sits between rihla and the database server.
+enum class Pooler {
+  kNone,         // direct connections, or a session pooler: session settings hold
+  kTransaction,  // PgBouncer pool_mode=transaction: each transaction may run on another
+                 // server connection, so nothing session-level is relied on (PostgreSQL only)
+};
 
 struct DatabaseOptions {
   std::size_t pool_size = 8;
   std::chrono::seconds connect_timeout{3};
   std::chrono::seconds query_timeout{10};
   std::chrono::milliseconds acquire_timeout{5000};  // waiting for a free connection
+  Pooler pooler = Pooler::kNone;
+  // Keep each connection's prepared statements for reuse (StatementCache). Must be false
+  // behind a transaction pooler: a named statement lives on one server connection.
+  bool prepared = true;
 };
 
 class ConnectionPool {
@@ -43,6 +55,8 @@ class ConnectionPool {
     // The open session, connecting first if the slot has none. Throws StorageUnavailable when
     // the engine refuses (the lease is then broken).
     soci::session& Session();
+    // The prepared statements of that session (valid while the lease is).
+    StatementCache& Statements();
     // The session is unusable: it is dropped when the lease goes back, so the next user reconnects.
     void MarkBroken() { broken_ = true; }
     bool broken() const { return broken_; }
@@ -59,6 +73,7 @@ class ConnectionPool {
   Lease Acquire();
 
   std::size_t size() const { return options_.pool_size; }
+  const StatementCounters& statement_counters() const { return counters_; }
   std::size_t in_use() const;
 
  private:
@@ -68,6 +83,7 @@ class ConnectionPool {
   const Dialect& dialect_;
   std::string connect_string_;
   DatabaseOptions options_;
+  StatementCounters counters_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::unique_ptr<Slot>> idle_;  // guarded by mu_

@@ -3,6 +3,7 @@
 #include <soci/soci.h>
 
 #include <filesystem>
+#include <stdexcept>
 
 #include "storage/engine_errors.hpp"
 
@@ -14,10 +15,30 @@ constexpr const char* kCommit = "COMMIT";
 constexpr const char* kRollback = "ROLLBACK";
 constexpr const char* kPing = "SELECT 1";
 
+// The BEGIN of every transaction: behind a transaction pooler, with the statements that set
+// its timeouts folded into the same string.
+std::string BeginStatement(const Dialect& dialect, const DatabaseOptions& options) {
+  std::string begin(dialect.begin);
+  if (options.pooler != Pooler::kTransaction) return begin;
+  if (options.prepared) {
+    throw std::invalid_argument(
+        "RIHLA_DB_PREPARED=on cannot be used with RIHLA_DB_POOLER=transaction: a prepared statement lives on one "
+        "server connection and the pooler may run the next transaction on another");
+  }
+  if (dialect.transaction_settings == nullptr) {
+    throw std::invalid_argument("RIHLA_DB_POOLER=transaction is supported on PostgreSQL only, not on " +
+                                std::string(dialect.name));
+  }
+  return begin + dialect.transaction_settings(SessionTimeouts{options.connect_timeout, options.query_timeout, true});
+}
+
 }  // namespace
 
 Database::Database(DatabaseUrl url, DatabaseOptions options)
-    : dialect_(DialectOf(url.engine)), pool_(dialect_, std::move(url.connect_string), options) {
+    : dialect_(DialectOf(url.engine)),
+      begin_(BeginStatement(dialect_, options)),
+      transaction_everywhere_(options.pooler == Pooler::kTransaction),
+      pool_(dialect_, std::move(url.connect_string), options) {
   if (dialect_.file_based) {
     std::filesystem::path p(url.file_path);
     if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
@@ -35,16 +56,19 @@ std::unique_lock<std::mutex> Database::QueueWriter(Mode mode) {
   return {};
 }
 
-// Runs `fn` once on the lease's session: between BEGIN and COMMIT for kWrite, bare otherwise.
+// Runs `fn` once on the lease's session: between BEGIN and COMMIT for kWrite (and behind a
+// transaction pooler for kRead and kWriteStatement), bare otherwise.
 // When fn throws inside the transaction it rolls back first (a failed ROLLBACK marks the lease
 // broken) and rethrows. A failed BEGIN or COMMIT throws as is: there is nothing to roll back.
 void Database::RunOnce(Mode mode, ConnectionPool::Lease& lease, const std::function<void(Tx&)>& fn) {
-  Tx tx{lease.Session(), dialect_};
-  if (mode != Mode::kWrite) {
+  Tx tx{lease.Session(), dialect_, lease.Statements(), begin_};
+  bool in_transaction =
+      mode == Mode::kWrite || (transaction_everywhere_ && (mode == Mode::kRead || mode == Mode::kWriteStatement));
+  if (!in_transaction) {
     fn(tx);
     return;
   }
-  tx.sql << dialect_.begin;
+  tx.sql << begin_;
   try {
     fn(tx);
   } catch (...) {

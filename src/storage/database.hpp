@@ -7,6 +7,8 @@
 // Thread-safe. Calls block: call them from worker threads, never from an I/O thread.
 #include <functional>
 #include <mutex>
+#include <string>
+#include <string_view>
 
 #include "storage/connection_pool.hpp"
 #include "storage/database_url.hpp"
@@ -19,6 +21,13 @@ namespace rihla::storage {
 struct Tx {
   soci::session& sql;
   const Dialect& dialect;
+  // The connection's prepared statements: repositories run their SQL through it (Statement,
+  // statement.hpp) so that repeated calls reuse the prepared form.
+  StatementCache& statements;
+  // What starts a transaction on this database: the dialect's BEGIN, and behind a transaction
+  // pooler the statements that set its timeouts, in one simple-query string (Raw callers that
+  // run their own transactions, i.e. migrations, begin with it).
+  std::string_view begin;
 };
 
 class Database {
@@ -33,22 +42,33 @@ class Database {
   // StorageUnavailable (connection lost or refused, timeout, pool exhausted, conflicts that
   // persisted), DuplicateKey, std::runtime_error for any other engine error, or what fn throws.
 
+  // Throws std::invalid_argument when options.pooler is kTransaction and the engine has no
+  // per-transaction settings (only PostgreSQL runs behind PgBouncer), or options.prepared is
+  // set too (named statements do not survive transaction pooling).
+  //
   // Runs `fn` in one transaction begun with the dialect's BEGIN (isolation: see its entry in
   // dialect.cpp). Commits when fn returns, rolls back when it throws.
   void Write(const std::function<void(Tx&)>& fn);
   // Runs `fn` on a connection without an explicit transaction: each statement autocommits and
   // sees what was committed before it, so statements of one call may see different states.
+  // Behind a transaction pooler (Pooler::kTransaction) it runs in a READ COMMITTED transaction
+  // instead, the only way its timeouts hold there (same visibility: each statement sees what
+  // was committed before it; two more round trips).
   void Read(const std::function<void(Tx&)>& fn);
   // Runs one write statement in autocommit mode (no BEGIN/COMMIT round trips); on a
   // single-writer engine (SQLite) it queues with this process's other writers like Write.
+  // Behind a transaction pooler it runs in a transaction, like Read.
   void WriteStatement(const std::function<void(Tx&)>& fn);
-  // Runs statements outside any transaction (migrations manage their own).
+  // Runs statements outside any transaction (migrations manage their own, begun with
+  // Tx::begin). Behind a transaction pooler nothing set in one statement outlives it.
   void Raw(const std::function<void(Tx&)>& fn);
 
   // True when a trivial query succeeds within the timeouts.
   bool Ping();
 
   std::size_t pool_size() const { return pool_.size(); }
+  // Statements prepared and reuses of prepared ones, over every connection.
+  const StatementCounters& statement_counters() const { return pool_.statement_counters(); }
   std::size_t in_use() const { return pool_.in_use(); }
 
  private:
@@ -58,6 +78,8 @@ class Database {
   void RunOnce(Mode mode, ConnectionPool::Lease& lease, const std::function<void(Tx&)>& fn);
 
   const Dialect& dialect_;
+  std::string begin_;             // Tx::begin
+  bool transaction_everywhere_;  // Read and WriteStatement run in a transaction too (pooler)
   ConnectionPool pool_;
   // A single-writer engine (SQLite) allows one writer at a time; writers of this process queue
   // here instead of in SQLite's busy handler, whose sleeping back-off inflates tail latency.

@@ -31,6 +31,7 @@ std::string UserAndPassword(const UrlParts& p) {
 }
 
 void NoMigrationLock(soci::session&) {}
+void NothingToDo(soci::statement&) noexcept {}
 
 // ---- SQLite ---------------------------------------------------------------------------------
 // Isolation: BEGIN IMMEDIATE takes the write lock up front, so a transaction never has to
@@ -52,6 +53,13 @@ void OpenSqlite(soci::session& session, const std::string& connect_string, const
   session << "PRAGMA busy_timeout=" + std::to_string(t.query.count() * 1000);
 }
 
+void ResetSqliteStatement(soci::statement& st) noexcept {
+  // static_cast: this entry's sessions are SQLite ones (SOCI exports no typeinfo for a dynamic_cast).
+  if (auto* backend = static_cast<soci::sqlite3_statement_backend*>(st.get_backend()); backend != nullptr) {
+    if (backend->stmt_ != nullptr) sqlite_api::sqlite3_reset(backend->stmt_);
+  }
+}
+
 std::optional<EngineFailure> ClassifySqlite(const soci::soci_error& e) {
   const auto* lite = dynamic_cast<const soci::sqlite3_soci_error*>(&e);
   if (lite == nullptr) return std::nullopt;
@@ -68,23 +76,39 @@ std::optional<EngineFailure> ClassifySqlite(const soci::soci_error& e) {
 // Isolation: the server default, READ COMMITTED. Writes are guarded single-statement conditional
 // updates, so there are no lost updates; 40001/40P01 still re-run the transaction.
 
-constexpr const char* kPostgresMigrationLock = "SELECT pg_advisory_lock(726110)";
-constexpr const char* kPostgresMigrationUnlock = "SELECT pg_advisory_unlock(726110)";
+// Transaction-level: released at COMMIT/ROLLBACK, so it never outlives the transaction (a
+// session lock would stay on a PgBouncer server connection another client gets next).
+constexpr const char* kPostgresMigrationLock = "SELECT pg_advisory_xact_lock(726110)";
 
 std::string PostgresConnectString(const UrlParts& p) {
   return "host=" + QuoteParam(p.host) + " port=" + QuoteParam(p.port) + " dbname=" + QuoteParam(p.database) +
          UserAndPassword(p);
 }
 
+// Directly connected, the timeouts are startup options of the session. PgBouncer refuses
+// startup options (or drops them with ignore_startup_parameters), so behind a transaction
+// pooler the session gets none and PostgresTransactionSettings sets them in every transaction.
 void OpenPostgres(soci::session& session, const std::string& connect_string, const SessionTimeouts& t) {
   std::string query_ms = std::to_string(t.query.count() * 1000);
-  session.open(soci::postgresql, connect_string + " connect_timeout=" + std::to_string(t.connect.count()) +
-                                     " options='-c statement_timeout=" + query_ms + " -c lock_timeout=" + query_ms +
-                                     "'");
+  std::string cs = connect_string + " connect_timeout=" + std::to_string(t.connect.count());
+  if (!t.per_transaction) cs += " options='-c statement_timeout=" + query_ms + " -c lock_timeout=" + query_ms + "'";
+  session.open(soci::postgresql, cs);
+}
+
+// SET LOCAL lasts until the transaction ends, on whichever server connection the pooler picked.
+std::string PostgresTransactionSettings(const SessionTimeouts& t) {
+  std::string query_ms = std::to_string(t.query.count() * 1000);
+  return "; SET LOCAL statement_timeout=" + query_ms + "; SET LOCAL lock_timeout=" + query_ms;
+}
+
+void ForgetPostgresStatement(soci::statement& st) noexcept {
+  // static_cast: this entry's sessions are PostgreSQL ones.
+  if (auto* backend = static_cast<soci::postgresql_statement_backend*>(st.get_backend()); backend != nullptr) {
+    backend->statementName_.clear();
+  }
 }
 
 void LockPostgresMigrations(soci::session& session) { session << kPostgresMigrationLock; }
-void UnlockPostgresMigrations(soci::session& session) { session << kPostgresMigrationUnlock; }
 
 std::optional<EngineFailure> ClassifyPostgres(const soci::soci_error& e) {
   const auto* pg = dynamic_cast<const soci::postgresql_soci_error*>(&e);
@@ -179,10 +203,14 @@ constexpr Dialect kDialects[] = {
         .connect_string = SqliteConnectString,
         .open = OpenSqlite,
         .begin = "BEGIN IMMEDIATE",
+        .transaction_settings = nullptr,
         .single_writer = true,
         .claim_rows_suffix = "",
         .lock_migrations = NoMigrationLock,
+        .migration_lock_per_transaction = false,
         .unlock_migrations = NoMigrationLock,
+        .finish_statement = ResetSqliteStatement,
+        .forget_statement = NothingToDo,
         .classify = ClassifySqlite,
     },
     {
@@ -195,10 +223,14 @@ constexpr Dialect kDialects[] = {
         .connect_string = PostgresConnectString,
         .open = OpenPostgres,
         .begin = "BEGIN",
+        .transaction_settings = PostgresTransactionSettings,
         .single_writer = false,
         .claim_rows_suffix = " FOR UPDATE SKIP LOCKED",  // PostgreSQL 9.5+, MySQL 8.0+, MariaDB 10.6+
         .lock_migrations = LockPostgresMigrations,
-        .unlock_migrations = UnlockPostgresMigrations,
+        .migration_lock_per_transaction = true,
+        .unlock_migrations = NoMigrationLock,
+        .finish_statement = NothingToDo,
+        .forget_statement = ForgetPostgresStatement,
         .classify = ClassifyPostgres,
     },
     {
@@ -211,10 +243,14 @@ constexpr Dialect kDialects[] = {
         .connect_string = MysqlConnectString,
         .open = OpenMysql,
         .begin = "START TRANSACTION",
+        .transaction_settings = nullptr,
         .single_writer = false,
         .claim_rows_suffix = " FOR UPDATE SKIP LOCKED",  // PostgreSQL 9.5+, MySQL 8.0+, MariaDB 10.6+
         .lock_migrations = LockMysqlMigrations,
+        .migration_lock_per_transaction = false,
         .unlock_migrations = UnlockMysqlMigrations,
+        .finish_statement = NothingToDo,
+        .forget_statement = NothingToDo,
         .classify = ClassifyMysql,
     },
 };

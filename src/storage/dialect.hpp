@@ -15,6 +15,7 @@
 
 namespace soci {
 class session;
+class statement;
 }
 
 namespace rihla::storage {
@@ -30,6 +31,9 @@ struct UrlParts {
 struct SessionTimeouts {
   std::chrono::seconds connect;
   std::chrono::seconds query;  // statement and lock waits
+  // A transaction pooler shares the server session: `open` then sets no query timeout and
+  // every transaction sets it with transaction_settings instead.
+  bool per_transaction = false;
 };
 
 struct Dialect {
@@ -49,6 +53,10 @@ struct Dialect {
   void (*open)(soci::session& session, const std::string& connect_string, const SessionTimeouts& timeouts);
   // Starts a Database::Write transaction and each migration's.
   std::string_view begin;
+  // Appended to `begin` behind a transaction pooler (the same simple-query string, so no extra
+  // round trip): statements that set the query timeouts for this transaction only, e.g.
+  // "; SET LOCAL statement_timeout=10000; ...". nullptr: the engine does not run behind one.
+  std::string (*transaction_settings)(const SessionTimeouts& timeouts);
   // The engine admits one writer at a time: this process's writers queue in-process
   // (Database::Write and WriteStatement) instead of in the engine's busy handler.
   bool single_writer;
@@ -57,10 +65,20 @@ struct Dialect {
   // several instances lock disjoint rows instead of queueing for the same ones; empty on a
   // single-writer engine, whose BEGIN already excludes every other writer.
   std::string_view claim_rows_suffix;
-  // Serialize `migrate` runs across processes on one session; unlock must be called on the
-  // session that locked. Throw soci::soci_error.
+  // Serialize `migrate` runs across processes. With migration_lock_per_transaction the lock is
+  // taken inside each migration's transaction and ends with it (unlock is a no-op); otherwise
+  // it is a session lock around all of them and unlock must be called on the session that
+  // locked. Throw soci::soci_error.
   void (*lock_migrations)(soci::session& session);
+  bool migration_lock_per_transaction;
   void (*unlock_migrations)(soci::session& session);
+  // A kept prepared statement after use (StatementCache::Give): SQLite resets it, so that a
+  // statement stopped before its last row does not hold a read snapshot. Never throws.
+  void (*finish_statement)(soci::statement& statement) noexcept;
+  // Makes `statement` forget its server-side handle, so that destroying it costs no round trip
+  // and cannot throw: for a session that is closing or broken (PostgreSQL: the named statement
+  // is not DEALLOCATEd; the server drops it with the session). Never throws.
+  void (*forget_statement)(soci::statement& statement) noexcept;
   // The engine's own error codes; nullopt leaves the error to ClassifyEngineError's generic rules.
   std::optional<EngineFailure> (*classify)(const soci::soci_error& error);
 };

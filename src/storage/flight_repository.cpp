@@ -44,7 +44,7 @@ struct FlightRow {
 };
 
 // Adds the flight columns as into-elements; the caller adds its use-elements and calls
-// PrepareStatement.
+// Statement::Bind.
 void IntoFlight(soci::statement& st, FlightRow& r) {
   st.exchange(soci::into(r.id));
   st.exchange(soci::into(r.number));
@@ -65,16 +65,15 @@ void IntoFlight(soci::statement& st, FlightRow& r) {
 std::vector<domain::Airport> ListAirports(Tx& tx) {
   std::vector<domain::Airport> out;
   domain::Airport a;
-  soci::statement st = (tx.sql.prepare << kListAirports, soci::into(a.code), soci::into(a.name), soci::into(a.city),
-                        soci::into(a.country));
-  st.execute();
-  while (st.fetch()) out.push_back(a);
+  Statement st(tx, kListAirports, soci::into(a.code), soci::into(a.name), soci::into(a.city), soci::into(a.country));
+  st->execute();
+  while (st->fetch()) out.push_back(a);
   return out;
 }
 
 bool AirportExists(Tx& tx, const std::string& code) {
   long long n = 0;
-  tx.sql << kAirportExists, soci::use(code), soci::into(n);
+  Execute(tx, kAirportExists, soci::use(code), soci::into(n));
   return n > 0;
 }
 
@@ -84,36 +83,35 @@ std::vector<domain::Flight> SearchFlights(Tx& tx, const std::string& origin, con
   std::vector<domain::Flight> out;
   FlightRow r;
   long long f = from_ms, t = to_ms;
-  soci::statement st(tx.sql);
-  IntoFlight(st, r);
-  st.exchange(soci::use(origin));
-  st.exchange(soci::use(destination));
-  st.exchange(soci::use(cabin));
-  st.exchange(soci::use(f));
-  st.exchange(soci::use(t));
-  st.exchange(soci::use(min_seats));
-  PrepareStatement(st, std::string(kFlightColumns) + kSearchWhere);
-  st.execute();
-  while (st.fetch()) out.push_back(r.ToFlight());
+  Statement st(tx, std::string(kFlightColumns) + kSearchWhere, Statement::kDeferBind);
+  IntoFlight(*st, r);
+  st->exchange(soci::use(origin));
+  st->exchange(soci::use(destination));
+  st->exchange(soci::use(cabin));
+  st->exchange(soci::use(f));
+  st->exchange(soci::use(t));
+  st->exchange(soci::use(min_seats));
+  st.Bind();
+  st->execute();
+  while (st->fetch()) out.push_back(r.ToFlight());
   return out;
 }
 
 std::optional<domain::Flight> FindFlight(Tx& tx, const std::string& id) {
   FlightRow r;
-  soci::statement st(tx.sql);
-  IntoFlight(st, r);
-  st.exchange(soci::use(id));
-  PrepareStatement(st, std::string(kFlightColumns) + kFindWhere);
-  st.execute();
-  if (!st.fetch()) return std::nullopt;
+  Statement st(tx, std::string(kFlightColumns) + kFindWhere, Statement::kDeferBind);
+  IntoFlight(*st, r);
+  st->exchange(soci::use(id));
+  st.Bind();
+  if (!st->execute(true)) return std::nullopt;
   return r.ToFlight();
 }
 
 void InsertFlight(Tx& tx, const domain::Flight& f, std::int64_t now_ms) {
   long long dep = f.departure_ms, arr = f.arrival_ms, price = f.price.minor, now = now_ms;
-  tx.sql << kInsertFlight, soci::use(f.id), soci::use(f.flight_number), soci::use(f.origin), soci::use(f.destination),
-      soci::use(dep), soci::use(arr), soci::use(f.cabin), soci::use(price), soci::use(f.price.currency),
-      soci::use(f.seats_total), soci::use(f.seats_available), soci::use(now);
+  Execute(tx, kInsertFlight, soci::use(f.id), soci::use(f.flight_number), soci::use(f.origin),
+          soci::use(f.destination), soci::use(dep), soci::use(arr), soci::use(f.cabin), soci::use(price),
+          soci::use(f.price.currency), soci::use(f.seats_total), soci::use(f.seats_available), soci::use(now));
 }
 
 std::size_t InsertMissingFlights(Tx& tx, const std::vector<domain::Flight>& flights, std::int64_t now_ms) {
@@ -126,9 +124,11 @@ std::size_t InsertMissingFlights(Tx& tx, const std::vector<domain::Flight>& flig
   ++hi;
   std::unordered_set<std::string> existing;
   std::string id;
-  soci::statement st = (tx.sql.prepare << kFlightIdsInRange, soci::use(lo), soci::use(hi), soci::into(id));
-  st.execute();
-  while (st.fetch()) existing.insert(id);
+  {
+    Statement st(tx, kFlightIdsInRange, soci::use(lo), soci::use(hi), soci::into(id));
+    st->execute();
+    while (st->fetch()) existing.insert(id);
+  }
   std::vector<std::string> ids, nums, origins, dests, cabins, currencies;
   std::vector<long long> deps, arrs, prices, nows;
   std::vector<int> totals, avails;
@@ -148,43 +148,45 @@ std::size_t InsertMissingFlights(Tx& tx, const std::vector<domain::Flight>& flig
     nows.push_back(now_ms);
   }
   if (ids.empty()) return 0;
-  tx.sql << kInsertFlight, soci::use(ids), soci::use(nums), soci::use(origins), soci::use(dests), soci::use(deps),
-      soci::use(arrs), soci::use(cabins), soci::use(prices), soci::use(currencies), soci::use(totals),
-      soci::use(avails), soci::use(nows);
+  Execute(tx, kInsertFlight, soci::use(ids), soci::use(nums), soci::use(origins), soci::use(dests),
+          soci::use(deps), soci::use(arrs), soci::use(cabins), soci::use(prices), soci::use(currencies),
+          soci::use(totals), soci::use(avails), soci::use(nows));
   return ids.size();
 }
 
 void InsertAirports(Tx& tx, const std::vector<domain::Airport>& airports) {
   for (const auto& a : airports) {
     if (AirportExists(tx, a.code)) continue;
-    tx.sql << kInsertAirport, soci::use(a.code), soci::use(a.name), soci::use(a.city), soci::use(a.country);
+    Execute(tx, kInsertAirport, soci::use(a.code), soci::use(a.name), soci::use(a.city), soci::use(a.country));
   }
 }
 
 void UpdateFlightPrice(Tx& tx, const std::string& id, const domain::Money& price) {
   long long p = price.minor;
-  tx.sql << kUpdatePrice, soci::use(p), soci::use(price.currency), soci::use(id);
+  Execute(tx, kUpdatePrice, soci::use(p), soci::use(price.currency), soci::use(id));
 }
 
 bool UpdateSeatsTotal(Tx& tx, const std::string& id, int new_total) {
-  soci::statement st = (tx.sql.prepare << kUpdateSeatsTotal, soci::use(new_total), soci::use(new_total), soci::use(id),
-                        soci::use(new_total));
-  st.execute(true);
-  if (st.get_affected_rows() == 1) return true;
+  {
+    Statement st(tx, kUpdateSeatsTotal, soci::use(new_total), soci::use(new_total), soci::use(id),
+                 soci::use(new_total));
+    st->execute(true);
+    if (st->get_affected_rows() == 1) return true;
+  }
   // MySQL counts changed rows, not matched ones: an update to the same total reports 0.
   auto flight = FindFlight(tx, id);
   return flight && flight->seats_total == new_total;
 }
 
 bool HoldSeats(Tx& tx, const std::string& flight_id, int seats) {
-  soci::statement st = (tx.sql.prepare << kHoldSeats, soci::use(seats), soci::use(flight_id), soci::use(seats));
-  st.execute(true);
-  return st.get_affected_rows() == 1;
+  Statement st(tx, kHoldSeats, soci::use(seats), soci::use(flight_id), soci::use(seats));
+  st->execute(true);
+  return st->get_affected_rows() == 1;
 }
 
 void ReleaseSeats(Tx& tx, const std::string& flight_id, int seats) {
-  soci::statement st = (tx.sql.prepare << kReleaseSeats, soci::use(seats), soci::use(flight_id), soci::use(seats));
-  st.execute(true);
+  Statement st(tx, kReleaseSeats, soci::use(seats), soci::use(flight_id), soci::use(seats));
+  st->execute(true);
 }
 
 }  // namespace rihla::storage

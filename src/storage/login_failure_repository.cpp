@@ -2,6 +2,8 @@
 
 #include <soci/soci.h>
 
+#include "storage/statement.hpp"
+
 namespace rihla::storage {
 namespace {
 
@@ -15,14 +17,14 @@ constexpr const char* kRecentFailures =
 
 void InsertLoginFailure(Tx& tx, const std::string& email_normalized, std::int64_t now_ms) {
   long long now = now_ms;
-  tx.sql << kInsertFailure, soci::use(email_normalized), soci::use(now);
+  Execute(tx, kInsertFailure, soci::use(email_normalized), soci::use(now));
 }
 
 std::vector<std::int64_t> RecentLoginFailures(Tx& tx, const std::string& email_normalized, std::int64_t since_ms,
                                               int limit) {
   std::vector<long long> rows(static_cast<std::size_t>(limit));
   long long since = since_ms;
-  tx.sql << kRecentFailures, soci::use(email_normalized), soci::use(since), soci::use(limit), soci::into(rows);
+  Execute(tx, kRecentFailures, soci::use(email_normalized), soci::use(since), soci::use(limit), soci::into(rows));
   return {rows.begin(), rows.end()};
 }
 

@@ -96,42 +96,91 @@ int PendingMigrations(Database& db) {
   return pending;
 }
 
+namespace {
+
+// The statements of `m` and its schema_migrations row, inside the caller's transaction.
+void ApplyOne(Tx& tx, const EmbeddedMigration& m) {
+  for (const auto& statement : SplitStatements(m.sql)) tx.sql << statement;
+  std::string checksum = Sha256Hex(m.sql);
+  long long now = domain::NowMs();
+  std::string name = m.name;
+  int version = m.version;
+  tx.sql << kInsertApplied, soci::use(version), soci::use(name), soci::use(checksum), soci::use(now);
+}
+
+// Runs `fn` between Tx::begin and COMMIT, rolling back (best effort) when it throws.
+template <class Fn>
+auto InTransaction(Tx& tx, Fn fn) {
+  tx.sql << std::string(tx.begin);
+  try {
+    auto result = fn();
+    tx.sql << kCommit;
+    return result;
+  } catch (...) {
+    try {
+      tx.sql << kRollback;
+    } catch (...) {
+    }
+    throw;
+  }
+}
+
+void LogApplied(Logger& logger, const EmbeddedMigration& m) {
+  LogEvent(logger, LogLevel::kInfo, "migration applied",
+           {{"version", m.version}, {"name", m.name}, {"dialect", m.dialect}});
+}
+
+// A transaction-level lock (PostgreSQL pg_advisory_xact_lock): each migration runs in its own
+// transaction, which takes the lock, re-reads what is applied and applies the next pending one.
+// Nothing outlives a transaction, so this also works through PgBouncer in transaction mode.
+int ApplyUnderTransactionLocks(Tx& tx, Logger& logger) {
+  int count = 0;
+  for (;;) {
+    const EmbeddedMigration* applied = InTransaction(tx, [&]() -> const EmbeddedMigration* {
+      tx.dialect.lock_migrations(tx.sql);
+      auto pending = Plan(tx.dialect, Applied(tx));
+      if (pending.empty()) return nullptr;
+      ApplyOne(tx, *pending.front());
+      return pending.front();
+    });
+    if (applied == nullptr) return count;
+    ++count;
+    LogApplied(logger, *applied);
+  }
+}
+
+// A session-level lock (MySQL GET_LOCK, whose DDL commits implicitly) held around all of them.
+int ApplyUnderSessionLock(Tx& tx, Logger& logger) {
+  int count = 0;
+  tx.dialect.lock_migrations(tx.sql);
+  struct Unlock {
+    Tx& tx;
+    ~Unlock() {
+      try {
+        tx.dialect.unlock_migrations(tx.sql);
+      } catch (...) {
+      }
+    }
+  } unlock{tx};
+  for (const auto* m : Plan(tx.dialect, Applied(tx))) {
+    InTransaction(tx, [&] {
+      ApplyOne(tx, *m);
+      return 0;
+    });
+    ++count;
+    LogApplied(logger, *m);
+  }
+  return count;
+}
+
+}  // namespace
+
 int ApplyMigrations(Database& db, Logger& logger) {
   int count = 0;
   db.Raw([&](Tx& tx) {
     // Serialize concurrent `migrate` runs (several instances starting at once).
-    tx.dialect.lock_migrations(tx.sql);
-    struct Unlock {
-      Tx& tx;
-      ~Unlock() {
-        try {
-          tx.dialect.unlock_migrations(tx.sql);
-        } catch (...) {
-        }
-      }
-    } unlock{tx};
-    auto pending = Plan(tx.dialect, Applied(tx));
-    for (const auto* m : pending) {
-      tx.sql << tx.dialect.begin;
-      try {
-        for (const auto& statement : SplitStatements(m->sql)) tx.sql << statement;
-        std::string checksum = Sha256Hex(m->sql);
-        long long now = domain::NowMs();
-        std::string name = m->name;
-        int version = m->version;
-        tx.sql << kInsertApplied, soci::use(version), soci::use(name), soci::use(checksum), soci::use(now);
-        tx.sql << kCommit;
-      } catch (...) {
-        try {
-          tx.sql << kRollback;
-        } catch (...) {
-        }
-        throw;
-      }
-      ++count;
-      LogEvent(logger, LogLevel::kInfo, "migration applied",
-               {{"version", m->version}, {"name", m->name}, {"dialect", m->dialect}});
-    }
+    count = tx.dialect.migration_lock_per_transaction ? ApplyUnderTransactionLocks(tx, logger)
+                                                      : ApplyUnderSessionLock(tx, logger);
   });
   return count;
 }

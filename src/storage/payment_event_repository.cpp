@@ -2,6 +2,8 @@
 
 #include <soci/soci.h>
 
+#include "storage/statement.hpp"
+
 namespace rihla::storage {
 namespace {
 
@@ -14,7 +16,7 @@ constexpr const char* kInsertEvent =
 
 bool PaymentEventExists(Tx& tx, const std::string& id) {
   long long n = 0;
-  tx.sql << kEventExists, soci::use(id), soci::into(n);
+  Execute(tx, kEventExists, soci::use(id), soci::into(n));
   return n > 0;
 }
 
@@ -24,8 +26,9 @@ void InsertPaymentEvent(Tx& tx, const PaymentEventRow& e, std::int64_t now_ms) {
   soci::indicator c_ind = e.currency.empty() ? soci::i_null : soci::i_ok;
   soci::indicator a_ind = e.currency.empty() ? soci::i_null : soci::i_ok;
   soci::indicator r_ind = e.reason.empty() ? soci::i_null : soci::i_ok;
-  tx.sql << kInsertEvent, soci::use(e.id), soci::use(e.type), soci::use(e.booking_id, b_ind), soci::use(amount, a_ind),
-      soci::use(e.currency, c_ind), soci::use(e.result), soci::use(e.reason, r_ind), soci::use(now);
+  Execute(tx, kInsertEvent, soci::use(e.id), soci::use(e.type), soci::use(e.booking_id, b_ind),
+          soci::use(amount, a_ind), soci::use(e.currency, c_ind), soci::use(e.result), soci::use(e.reason, r_ind),
+          soci::use(now));
 }
 
 }  // namespace rihla::storage

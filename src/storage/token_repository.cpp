@@ -2,6 +2,8 @@
 
 #include <soci/soci.h>
 
+#include "storage/statement.hpp"
+
 namespace rihla::storage {
 namespace {
 
@@ -13,21 +15,20 @@ constexpr const char* kDeleteToken = "DELETE FROM tokens WHERE token_hash = :h";
 
 void InsertToken(Tx& tx, const std::string& token_hash, const std::string& user_id, std::int64_t now_ms) {
   long long now = now_ms;
-  tx.sql << kInsertToken, soci::use(token_hash), soci::use(user_id), soci::use(now);
+  Execute(tx, kInsertToken, soci::use(token_hash), soci::use(user_id), soci::use(now));
 }
 
 std::optional<TokenRow> FindToken(Tx& tx, const std::string& token_hash) {
   std::string user_id;
   long long created = 0;
-  tx.sql << kFindToken, soci::use(token_hash), soci::into(user_id), soci::into(created);
-  if (!tx.sql.got_data()) return std::nullopt;
+  if (!Execute(tx, kFindToken, soci::use(token_hash), soci::into(user_id), soci::into(created))) return std::nullopt;
   return TokenRow{user_id, created};
 }
 
 bool DeleteToken(Tx& tx, const std::string& token_hash) {
-  soci::statement st = (tx.sql.prepare << kDeleteToken, soci::use(token_hash));
-  st.execute(true);
-  return st.get_affected_rows() > 0;
+  Statement st(tx, kDeleteToken, soci::use(token_hash));
+  st->execute(true);
+  return st->get_affected_rows() > 0;
 }
 
 }  // namespace rihla::storage

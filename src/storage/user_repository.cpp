@@ -2,6 +2,8 @@
 
 #include <soci/soci.h>
 
+#include "storage/statement.hpp"
+
 namespace rihla::storage {
 namespace {
 
@@ -13,16 +15,17 @@ constexpr const char* kFindUserByEmail = "SELECT id, email, password_hash FROM u
 
 void InsertUser(Tx& tx, const domain::User& user, const std::string& email_normalized, std::int64_t now_ms) {
   long long now = now_ms;
-  tx.sql << kInsertUser, soci::use(user.id), soci::use(user.email), soci::use(email_normalized),
-      soci::use(user.password_hash), soci::use(now);
+  Execute(tx, kInsertUser, soci::use(user.id), soci::use(user.email), soci::use(email_normalized),
+          soci::use(user.password_hash), soci::use(now));
 }
 
 std::optional<domain::User> FindUserByEmail(Tx& tx, const std::string& email_normalized) {
   domain::User u;
   soci::indicator ind;
-  tx.sql << kFindUserByEmail, soci::use(email_normalized), soci::into(u.id, ind), soci::into(u.email),
-      soci::into(u.password_hash);
-  if (!tx.sql.got_data()) return std::nullopt;
+  if (!Execute(tx, kFindUserByEmail, soci::use(email_normalized), soci::into(u.id, ind), soci::into(u.email),
+               soci::into(u.password_hash))) {
+    return std::nullopt;
+  }
   return u;
 }
 

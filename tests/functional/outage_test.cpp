@@ -1,6 +1,7 @@
 // Database outage: with the database server stopped, requests that need it answer 503
 // service-unavailable quickly (no hang, no crash), /readyz reports it, and the pool recovers by
-// itself when the server is back. Needs a server database (skipped on SQLite).
+// itself when the server is back. Needs a server database (skipped on SQLite). In the
+// pgbouncer.* group it restarts PgBouncer instead, mid-run.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -11,7 +12,11 @@ namespace rihla::test {
 namespace {
 
 std::string ServiceCommand(const char* which) {
-  std::string prefix = Backend() == "postgres" ? "RIHLA_TEST_POSTGRES_" : "RIHLA_TEST_MYSQL_";
+  // Through PgBouncer (the pgbouncer.* group) the pooler is what restarts: rihla's pool must
+  // recover from it by itself just the same.
+  std::string prefix = Backend() != "postgres"      ? "RIHLA_TEST_MYSQL_"
+                       : PostgresVia() == "pgbouncer" ? "RIHLA_TEST_PGBOUNCER_"
+                                                      : "RIHLA_TEST_POSTGRES_";
   const char* cmd = std::getenv((prefix + which).c_str());
   return cmd != nullptr ? cmd : "";
 }

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <barrier>
 #include <chrono>
+#include <filesystem>
 #include <latch>
 #include <thread>
 
@@ -26,13 +27,24 @@
 namespace rihla::test {
 namespace {
 
+// Options for a test's own Database: behind PgBouncer (RIHLA_TEST_POSTGRES_VIA=pgbouncer)
+// as RIHLA_DB_POOLER=transaction configures it.
+storage::DatabaseOptions TestOptions(std::size_t pool_size) {
+  storage::DatabaseOptions o{.pool_size = pool_size};
+  if (Backend() == "postgres" && PostgresVia() == "pgbouncer") {
+    o.pooler = storage::Pooler::kTransaction;
+    o.prepared = false;
+  }
+  return o;
+}
+
 class StorageTest : public ::testing::Test {
  protected:
   void SetUp() override {
     char tmpl[] = "/tmp/rihla-st.XXXXXX";
     dir_ = ::mkdtemp(tmpl);
     url_ = FreshDatabaseUrl(dir_);
-    db_ = std::make_unique<storage::Database>(storage::ParseDatabaseUrl(url_), storage::DatabaseOptions{8});
+    db_ = std::make_unique<storage::Database>(storage::ParseDatabaseUrl(url_), TestOptions(8));
     logger_ = std::make_unique<Logger>(LogLevel::kError, log_ = std::tmpfile());
     int embedded = 0;
     for (const auto& m : storage::EmbeddedMigrations()) embedded += std::string(m.dialect) == Backend() ? 1 : 0;
@@ -250,7 +262,8 @@ TEST_F(StorageTest, AWriteThatThrowsIsRolledBackAndTheConnectionStaysUsable) {
 }
 
 TEST_F(StorageTest, AnExhaustedPoolIsStorageUnavailableAfterTheAcquireTimeout) {
-  storage::DatabaseOptions options{.pool_size = 1, .acquire_timeout = std::chrono::milliseconds(100)};
+  storage::DatabaseOptions options = TestOptions(1);
+  options.acquire_timeout = std::chrono::milliseconds(100);
   storage::Database one(storage::ParseDatabaseUrl(url_), options);
   bool inner_refused = false;
   one.Read([&](storage::Tx&) {
@@ -283,6 +296,134 @@ TEST_F(StorageTest, MigrateRefusesWithoutTheMysqlMigrationLock) {
   }
   holder.Raw([&](storage::Tx& tx) { tx.sql << "SELECT RELEASE_LOCK('rihla_migrate')", soci::into(got); });
   EXPECT_EQ(storage::ApplyMigrations(migrator, *logger_), 0) << "with the lock free it runs (nothing pending)";
+}
+
+// Behind a transaction pooler nothing set on the session can be relied on: every transaction
+// sets the query timeouts itself (Write, and Read and WriteStatement, which then run in one),
+// and the session carries none (SHOW outside a transaction sees the server default).
+TEST_F(StorageTest, BehindATransactionPoolerEveryTransactionSetsItsTimeouts) {
+  if (Backend() != "postgres") GTEST_SKIP() << "only PostgreSQL runs behind a transaction pooler";
+  storage::Database db(storage::ParseDatabaseUrl(url_),
+                       storage::DatabaseOptions{.pool_size = 1, .query_timeout = std::chrono::seconds(7),
+                                                .pooler = storage::Pooler::kTransaction, .prepared = false});
+  auto show = [](storage::Tx& tx, const char* setting) {
+    std::string value;
+    tx.sql << std::string("SHOW ") + setting, soci::into(value);
+    return value;
+  };
+  std::string write_stmt, write_lock, read_stmt, write_statement_stmt, raw_stmt;
+  db.Write([&](storage::Tx& tx) {
+    write_stmt = show(tx, "statement_timeout");
+    write_lock = show(tx, "lock_timeout");
+  });
+  db.Read([&](storage::Tx& tx) { read_stmt = show(tx, "statement_timeout"); });
+  db.WriteStatement([&](storage::Tx& tx) { write_statement_stmt = show(tx, "statement_timeout"); });
+  db.Raw([&](storage::Tx& tx) { raw_stmt = show(tx, "statement_timeout"); });
+  EXPECT_EQ(write_stmt, "7s");
+  EXPECT_EQ(write_lock, "7s");
+  EXPECT_EQ(read_stmt, "7s");
+  EXPECT_EQ(write_statement_stmt, "7s");
+  EXPECT_NE(raw_stmt, "7s") << "a session setting leaked out of a transaction";
+
+  // Directly connected, the session itself carries them (startup options).
+  storage::Database direct(storage::ParseDatabaseUrl(url_),
+                           storage::DatabaseOptions{.pool_size = 1, .query_timeout = std::chrono::seconds(7)});
+  if (PostgresVia() == "direct") {
+    direct.Raw([&](storage::Tx& tx) { raw_stmt = show(tx, "statement_timeout"); });
+    EXPECT_EQ(raw_stmt, "7s");
+  }
+}
+
+// The timeout set per transaction is in force: a statement that outlasts it is cut, answered
+// as StorageUnavailable, and the pool goes on serving.
+TEST_F(StorageTest, BehindATransactionPoolerALongStatementIsCutByTheTimeout) {
+  if (Backend() != "postgres") GTEST_SKIP() << "only PostgreSQL runs behind a transaction pooler";
+  storage::Database db(storage::ParseDatabaseUrl(url_),
+                       storage::DatabaseOptions{.pool_size = 1, .query_timeout = std::chrono::seconds(1),
+                                                .pooler = storage::Pooler::kTransaction, .prepared = false});
+  for (bool in_write : {false, true}) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto sleep = [](storage::Tx& tx) { tx.sql << "SELECT pg_sleep(8)"; };
+    if (in_write) {
+      EXPECT_THROW(db.Write(sleep), StorageUnavailable);
+    } else {
+      EXPECT_THROW(db.Read(sleep), StorageUnavailable);
+    }
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5)) << (in_write ? "Write" : "Read");
+    EXPECT_TRUE(db.Ping());
+  }
+}
+
+TEST_F(StorageTest, OnlyPostgresqlRunsBehindATransactionPooler) {
+  if (Backend() == "postgres") GTEST_SKIP() << "PostgreSQL does";
+  EXPECT_THROW(storage::Database(storage::ParseDatabaseUrl(url_),
+                                 storage::DatabaseOptions{.pool_size = 1, .pooler = storage::Pooler::kTransaction, .prepared = false}),
+               std::invalid_argument);
+}
+
+// Each connection keeps its prepared statements: repeated calls prepare once and reuse them,
+// with fresh bindings each time (results follow the data, nothing of an earlier call leaks).
+// With RIHLA_DB_PREPARED=off every call prepares (one-time statements).
+TEST_F(StorageTest, RepeatedCallsReuseTheConnectionsPreparedStatements) {
+  if (Backend() == "postgres" && PostgresVia() == "pgbouncer") GTEST_SKIP() << "no named statements behind PgBouncer";
+  db_->Write([&](storage::Tx& tx) { storage::InsertFlight(tx, Flight("fl_prep001", 30), domain::NowMs()); });
+  for (bool prepared : {true, false}) {
+    storage::Database db(storage::ParseDatabaseUrl(url_), storage::DatabaseOptions{.pool_size = 1, .prepared = prepared});
+    constexpr int kCalls = 10;
+    for (int i = 0; i < kCalls; ++i) {
+      std::optional<domain::Flight> before, after, missing;
+      bool held = false;
+      db.Write([&](storage::Tx& tx) {
+        before = storage::FindFlight(tx, "fl_prep001");
+        held = storage::HoldSeats(tx, "fl_prep001", 1);
+        after = storage::FindFlight(tx, "fl_prep001");
+      });
+      db.Read([&](storage::Tx& tx) { missing = storage::FindFlight(tx, "fl_nosuch1"); });
+      ASSERT_TRUE(before && after);
+      EXPECT_TRUE(held);
+      EXPECT_EQ(after->seats_available, before->seats_available - 1);
+      EXPECT_FALSE(missing.has_value()) << "a row of an earlier call leaked into this one";
+    }
+    db.Write([&](storage::Tx& tx) { storage::ReleaseSeats(tx, "fl_prep001", kCalls); });
+    auto prepares = db.statement_counters().prepares.load(), reuses = db.statement_counters().reuses.load();
+    if (prepared) {
+      EXPECT_LE(prepares, 3u) << "FindFlight, HoldSeats, ReleaseSeats: prepared once each";
+      EXPECT_GE(reuses, 3u * kCalls - 2);
+    } else {
+      EXPECT_EQ(reuses, 0u);
+      EXPECT_GE(prepares, 3u * kCalls);
+    }
+  }
+}
+
+// Concurrent migrates on a fresh database apply each migration exactly once between them: on
+// PostgreSQL each migration's transaction takes pg_advisory_xact_lock (nothing session-level,
+// so it also holds through PgBouncer), on MySQL GET_LOCK, on SQLite BEGIN IMMEDIATE.
+TEST_F(StorageTest, ConcurrentMigratesOnAFreshDatabaseApplyEachMigrationOnce) {
+  std::string url = FreshDatabaseUrl(dir_ + "/fresh");
+  int embedded = 0;
+  for (const auto& m : storage::EmbeddedMigrations()) embedded += std::string(m.dialect) == Backend() ? 1 : 0;
+  constexpr int kMigrators = 3;
+  std::atomic<int> applied{0}, failed{0};
+  std::barrier start(kMigrators);
+  std::vector<std::thread> threads;
+  std::filesystem::create_directories(dir_ + "/fresh");
+  for (int i = 0; i < kMigrators; ++i) {
+    threads.emplace_back([&] {
+      storage::Database db(storage::ParseDatabaseUrl(url), TestOptions(1));
+      start.arrive_and_wait();
+      try {
+        applied += storage::ApplyMigrations(db, *logger_);
+      } catch (const std::exception&) {
+        ++failed;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(applied.load(), embedded);
+  storage::Database db(storage::ParseDatabaseUrl(url), TestOptions(1));
+  EXPECT_EQ(storage::PendingMigrations(db), 0);
 }
 
 TEST(StorageUnreachable, AClosedPortIsStorageUnavailableQuickly) {

@@ -88,6 +88,11 @@ std::string Backend() {
   return Topology() == "nginx" ? "postgres" : "sqlite";  // balanced instances share a server database
 }
 
+std::string PostgresVia() {
+  const char* v = std::getenv("RIHLA_TEST_POSTGRES_VIA");
+  return v != nullptr && *v != '\0' ? v : "direct";
+}
+
 std::string FreshDatabaseUrl(const std::string& dir) {
   std::string backend = Backend();
   if (backend == "sqlite") return "sqlite:" + dir + "/rihla.db";
@@ -97,6 +102,13 @@ std::string FreshDatabaseUrl(const std::string& dir) {
   storage::Database admin(storage::ParseDatabaseUrl(base), storage::DatabaseOptions{1});
   admin.Raw([&](storage::Tx& tx) { tx.sql << "CREATE DATABASE " + name; });  // name is generated hex
   std::string url = base;
+  // Through PgBouncer: the database is created directly on the server (above), then reached
+  // through the pooler, which routes every database name to that server.
+  if (backend == "postgres" && PostgresVia() == "pgbouncer") {
+    const char* bouncer = std::getenv("RIHLA_TEST_PGBOUNCER_URL");
+    if (bouncer == nullptr) throw std::runtime_error("RIHLA_TEST_POSTGRES_VIA=pgbouncer needs RIHLA_TEST_PGBOUNCER_URL");
+    url = bouncer;
+  }
   return url.substr(0, url.rfind('/') + 1) + name;
 }
 
@@ -156,6 +168,7 @@ std::vector<std::string> ServerProcess::Environment() const {
   vars["RIHLA_THREADS"] = "2";
   vars["RIHLA_LOG_LEVEL"] = "debug";
   vars["RIHLA_DRAIN_SECONDS"] = "0";  // Terminate() is a stop, not a drain, unless a test sets it
+  if (Backend() == "postgres" && PostgresVia() == "pgbouncer") vars["RIHLA_DB_POOLER"] = "transaction";
   for (const auto& [k, v] : config_.env) vars[k] = v;
   std::vector<std::string> out;
   for (const auto& [k, v] : vars) {

@@ -13,6 +13,10 @@ namespace rihla::test {
 // mysql (then RIHLA_TEST_POSTGRES_URL / RIHLA_TEST_MYSQL_URL name a server the tests may create
 // databases on).
 std::string Backend();
+// How the PostgreSQL backend is reached: RIHLA_TEST_POSTGRES_VIA = direct (default) or
+// pgbouncer (RIHLA_TEST_PGBOUNCER_URL, a PgBouncer in pool_mode=transaction in front of
+// RIHLA_TEST_POSTGRES_URL's server).
+std::string PostgresVia();
 // A URL to a new, empty database of the configured backend (SQLite: a file under `dir`).
 std::string FreshDatabaseUrl(const std::string& dir);
 // RIHLA_TEST_TOPOLOGY: empty (one instance, reached directly) or `nginx`: every ServerProcess is
