@@ -49,7 +49,9 @@ TEST(BookingsRace, ConcurrentFreshKeysAndRepeatsBookEachKeyExactlyOnce) {
     auto replay = Book(setup, user, flight, key);
     ASSERT_TRUE(replay.HasHeader("idempotent-replayed")) << key << ": " << replay.status << " " << replay.body;
     for (const HttpResponse* a : list) {
-      if (a->status == 201 || a->Json().at("type") == "/problems/sold-out") EXPECT_EQ(a->body, replay.body) << key;
+      if (a->status == 201 || a->Json().at("type") == "/problems/sold-out") {
+        EXPECT_EQ(a->body, replay.body) << key;
+      }
     }
     if (replay.status == 201) {
       ++booked_keys;
