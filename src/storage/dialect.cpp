@@ -36,8 +36,9 @@ void NothingToDo(soci::statement&) noexcept {}
 // ---- SQLite ---------------------------------------------------------------------------------
 // Isolation: BEGIN IMMEDIATE takes the write lock up front, so a transaction never has to
 // upgrade a read lock (no upgrade deadlocks) and writers are serialized. WAL lets readers run
-// beside the one writer. No cross-process migration lock: each migration's BEGIN IMMEDIATE is
-// the only serialization between concurrent `migrate` runs on one file.
+// beside the one writer. No separate migration lock: each migration runs in its own BEGIN
+// IMMEDIATE transaction, which re-reads what is applied under the write lock
+// (migration_lock_per_transaction), so concurrent `migrate` runs on one file apply each once.
 
 std::string SqliteConnectString(const UrlParts& p) {
   if (p.path.find('"') != std::string::npos) throw std::invalid_argument("sqlite path must not contain '\"'");
@@ -207,7 +208,7 @@ constexpr Dialect kDialects[] = {
         .single_writer = true,
         .claim_rows_suffix = "",
         .lock_migrations = NoMigrationLock,
-        .migration_lock_per_transaction = false,
+        .migration_lock_per_transaction = true,
         .unlock_migrations = NoMigrationLock,
         .finish_statement = ResetSqliteStatement,
         .forget_statement = NothingToDo,

@@ -130,7 +130,8 @@ void LogApplied(Logger& logger, const EmbeddedMigration& m) {
            {{"version", m.version}, {"name", m.name}, {"dialect", m.dialect}});
 }
 
-// A transaction-level lock (PostgreSQL pg_advisory_xact_lock): each migration runs in its own
+// A transaction-level lock (PostgreSQL pg_advisory_xact_lock; SQLite's BEGIN IMMEDIATE is one by
+// itself): each migration runs in its own
 // transaction, which takes the lock, re-reads what is applied and applies the next pending one.
 // Nothing outlives a transaction, so this also works through PgBouncer in transaction mode.
 int ApplyUnderTransactionLocks(Tx& tx, Logger& logger) {

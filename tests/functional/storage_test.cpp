@@ -414,7 +414,8 @@ TEST_F(StorageTest, ConcurrentMigratesOnAFreshDatabaseApplyEachMigrationOnce) {
       start.arrive_and_wait();
       try {
         applied += storage::ApplyMigrations(db, *logger_);
-      } catch (const std::exception&) {
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << "migrate failed: " << e.what();
         ++failed;
       }
     });
