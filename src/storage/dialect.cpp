@@ -31,7 +31,7 @@ std::string UserAndPassword(const UrlParts& p) {
 }
 
 void NoMigrationLock(soci::session&) {}
-void NothingToDo(soci::statement&) noexcept {}
+void KeepStatementAsIs(soci::statement&) noexcept {}
 
 // ---- SQLite ---------------------------------------------------------------------------------
 // Isolation: BEGIN IMMEDIATE takes the write lock up front, so a transaction never has to
@@ -211,7 +211,7 @@ constexpr Dialect kDialects[] = {
         .migration_lock_per_transaction = true,
         .unlock_migrations = NoMigrationLock,
         .finish_statement = ResetSqliteStatement,
-        .forget_statement = NothingToDo,
+        .forget_statement = KeepStatementAsIs,
         .classify = ClassifySqlite,
     },
     {
@@ -230,7 +230,7 @@ constexpr Dialect kDialects[] = {
         .lock_migrations = LockPostgresMigrations,
         .migration_lock_per_transaction = true,
         .unlock_migrations = NoMigrationLock,
-        .finish_statement = NothingToDo,
+        .finish_statement = KeepStatementAsIs,
         .forget_statement = ForgetPostgresStatement,
         .classify = ClassifyPostgres,
     },
@@ -250,8 +250,8 @@ constexpr Dialect kDialects[] = {
         .lock_migrations = LockMysqlMigrations,
         .migration_lock_per_transaction = false,
         .unlock_migrations = UnlockMysqlMigrations,
-        .finish_statement = NothingToDo,
-        .forget_statement = NothingToDo,
+        .finish_statement = KeepStatementAsIs,
+        .forget_statement = KeepStatementAsIs,
         .classify = ClassifyMysql,
     },
 };
