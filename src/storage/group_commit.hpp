@@ -52,14 +52,14 @@ class GroupCommit {
   struct Unit {
     const std::function<void(Tx&)>* fn;
     std::exception_ptr error;
-    bool done = false;
+    bool done = false;            // guarded by mu_
+    std::condition_variable cv;  // wakes this unit's caller: done, or its turn to lead
   };
   void RunBatch(const std::deque<Unit*>& batch);
 
   Database& db_;
   const std::size_t max_batch_;
   mutable std::mutex mu_;
-  std::condition_variable cv_;
   std::deque<Unit*> queue_;  // guarded by mu_: units not yet taken by a leader, in arrival order
   bool leading_ = false;     // guarded by mu_: a caller is running a batch
   std::size_t batches_ = 0, units_ = 0;  // guarded by mu_
