@@ -56,15 +56,22 @@ ApiError InProgress(const Record& record, std::int64_t now_ms) {
       .RetryIn(std::chrono::seconds(std::clamp<std::int64_t>(left_s, 1, 5)));
 }
 
-// Another request of this process holds the key and waits for its group commit batch, which
-// commits within milliseconds.
-ApiError InProgressInBatch() {
+// Another request holds the key in a transaction that has not committed yet (this process's
+// group commit batch, or any instance's locked claim), which commits within milliseconds.
+ApiError InProgressUncommitted() {
   return ApiError(ErrorCode::kIdempotencyInProgress, "a request with this Idempotency-Key is still being processed")
       .RetryIn(std::chrono::seconds(1));
 }
 
 // The key of a request in the in-flight set.
 std::string InFlightKey(const Request& r) { return r.scope + "\n" + r.principal + "\n" + r.key; }
+
+// The 64-bit lock key of a request for the locked claim: the first 8 bytes of the SHA-256 of
+// its in-flight key. A collision costs a spurious 409, never a double execution (the unique
+// index decides).
+std::int64_t LockKey(const Request& r) {
+  return static_cast<std::int64_t>(std::stoull(Sha256Hex(InFlightKey(r)).substr(0, 16), nullptr, 16));
+}
 
 // Inside a group commit unit: the operation runs in this savepoint, so that a 4xx undoes its
 // writes but keeps the claim inserted before it.
@@ -109,7 +116,8 @@ Executor::Executor(storage::Database& db, Options options, Metrics& metrics, Err
       options_(options),
       requests_(metrics.Family(metric::kIdempotencyRequests)),
       render_(std::move(render)),
-      group_(group) {
+      group_(group),
+      locked_claims_(group == nullptr && !db.dialect().try_transaction_lock.empty()) {
   if (!render_) throw std::invalid_argument("idempotency::Executor needs an error renderer");
 }
 
@@ -175,31 +183,35 @@ std::optional<Executor::Claim> Executor::TakeOver(RequestContext& ctx, const Req
   return Claim{record.id, token};
 }
 
-std::variant<Executor::Claim, Result, Executor::Unclaimed> Executor::ClaimOrAnswer(RequestContext& ctx, const Request& request) {
+bool Executor::MayWait(const RequestContext& ctx, const Request& request) const {
   // A waiting request is parked and run again (NotReady), so the wait is measured from its
   // start, and it ends early enough to answer 409 itself before the request's deadline.
   auto wait_deadline = std::min(ctx.started + options_.wait_for_inflight, ctx.deadline - kParkMax);
+  return request.wait_for_inflight && std::chrono::steady_clock::now() < wait_deadline;
+}
+
+std::variant<Executor::Claim, Result, Executor::Unclaimed> Executor::ClaimOrAnswer(RequestContext& ctx, const Request& request,
+                                                                                   std::optional<Record> known) {
   for (;;) {
     // Read first: a replay (the common retry) then costs one indexed read and no write.
-    std::optional<Record> existing = ReadRecord(request);
+    std::optional<Record> existing = known ? std::move(known) : ReadRecord(request);
+    known.reset();
     if (!existing && group_ != nullptr) {
       if (!in_flight_.Contains(InFlightKey(request))) return Unclaimed{};
       // Another request of this process holds the key in a batch that has not committed yet.
-      bool may_wait = request.wait_for_inflight && std::chrono::steady_clock::now() < wait_deadline;
-      if (may_wait) {
+      if (MayWait(ctx, request)) {
         Count("parked");
         throw NotReady(ParkFor(std::chrono::steady_clock::now() - ctx.started));
       }
       Count("in_progress");
-      throw InProgressInBatch();
+      throw InProgressUncommitted();
     }
     if (!existing) {
       if (auto claim = InsertClaim(request)) return *claim;
       continue;  // another request inserted between our read and insert: read its record
     }
     std::int64_t now = domain::NowMs();
-    bool may_wait = request.wait_for_inflight && std::chrono::steady_clock::now() < wait_deadline;
-    switch (Judge(*existing, request.fingerprint, now, may_wait)) {
+    switch (Judge(*existing, request.fingerprint, now, MayWait(ctx, request))) {
       case Verdict::kReused:
         Count("reused");
         throw ApiError(ErrorCode::kIdempotencyKeyReused,
@@ -240,7 +252,15 @@ Result Executor::Run(RequestContext& ctx, const Request& request, const Operatio
     return answer;
   }
   for (;;) {
-    auto claimed = ClaimOrAnswer(ctx, request);
+    std::optional<Record> known;
+    if (locked_claims_) {
+      auto locked = ExecuteLocked(ctx, request, op);
+      if (auto* answer = std::get_if<Result>(&locked)) return std::move(*answer);
+      auto* record = std::get_if<Record>(&locked);
+      if (record == nullptr) continue;  // a record committed meanwhile: look again
+      known = std::move(*record);
+    }
+    auto claimed = ClaimOrAnswer(ctx, request, std::move(known));
     if (auto* replay = std::get_if<Result>(&claimed)) return std::move(*replay);
     if (auto* claim = std::get_if<Claim>(&claimed)) {
       TriggerFault(options_.fault, FaultPoint::kSlowOperation);  // claimed, not yet executed
@@ -260,7 +280,7 @@ Result Executor::Committed(Result answer) {
   return answer;
 }
 
-Result Executor::Complete(RequestContext& ctx, storage::Tx& tx, const Claim& claim, Outcome outcome) {
+Result Executor::Answer(RequestContext& ctx, Outcome outcome) {
   Result answer{outcome.status, std::move(outcome.body), false, std::move(outcome.changed_scope), std::nullopt};
   if (outcome.error) {
     StoredResponse rendered = render_(*outcome.error, ctx.correlation_id);
@@ -269,11 +289,89 @@ Result Executor::Complete(RequestContext& ctx, storage::Tx& tx, const Claim& cla
     answer.body = std::move(rendered.body);
     answer.error = outcome.error->code();
   }
+  return answer;
+}
+
+Result Executor::Complete(RequestContext& ctx, storage::Tx& tx, const Claim& claim, Outcome outcome) {
+  Result answer = Answer(ctx, std::move(outcome));
   std::string scope_key = answer.changed_scope ? answer.changed_scope->Key() : std::string();
   if (!CompleteRecord(tx, claim.id, claim.lease_token, answer.status, answer.body, scope_key, domain::NowMs())) {
     throw LostLease();
   }
   return answer;
+}
+
+std::variant<Result, Record, std::monostate> Executor::ExecuteLocked(RequestContext& ctx, const Request& request,
+                                                                     const Operation& op) {
+  const std::int64_t lock_key = LockKey(request);
+  Record record = NewClaimRecord(request, domain::NowMs());
+  bool locked = false;
+  std::optional<Record> found;
+  bool inserting = false;                 // the record's INSERT is running: a DuplicateKey is its
+  std::optional<StoredResponse> problem;  // a 4xx the operation threw
+  ErrorCode problem_code = ErrorCode::kInternal;
+  Result answer;
+  try {
+    db_.Write([&](storage::Tx& tx) {
+      found.reset();  // Write may re-run fn after a conflict
+      inserting = false;
+      problem.reset();
+      LockedRead read = LockAndFindRecord(tx, lock_key, request.scope, request.principal, request.key);
+      locked = read.locked;
+      if (read.record) {
+        found = std::move(read.record);
+        return;  // nothing written: judged below
+      }
+      if (!locked) return;
+      TriggerFault(options_.fault, FaultPoint::kSlowOperation);  // holds the key, not yet executed
+      Outcome outcome;
+      try {
+        outcome = op(tx);
+      } catch (const ApiError& e) {
+        StoredResponse rendered = render_(e, ctx.correlation_id);
+        if (rendered.status >= 500) throw;
+        problem = std::move(rendered);
+        problem_code = e.code();
+        throw;  // roll the operation's writes back; the answer is stored below
+      }
+      answer = Answer(ctx, std::move(outcome));
+      record.state = "completed";
+      record.response_status = answer.status;
+      record.response_body = answer.body;
+      record.changed_scope = answer.changed_scope ? answer.changed_scope->Key() : std::string();
+      record.completed_ms = domain::NowMs();
+      inserting = true;
+      InsertCompletedRecord(tx, record);
+      TriggerFault(options_.fault, FaultPoint::kBeforeCommit);
+    });
+  } catch (const ApiError&) {
+    if (!problem) throw;
+    // The lock ended with the rollback; the answer is whichever record commits first.
+    record.state = "completed";
+    record.response_status = problem->status;
+    record.response_body = std::move(problem->body);
+    record.completed_ms = domain::NowMs();
+    try {
+      db_.WriteStatement([&](storage::Tx& tx) { InsertCompletedRecord(tx, record); });
+    } catch (const DuplicateKey&) {
+      return std::monostate{};  // another request's answer committed first
+    }
+    Count("executed");
+    return Result{record.response_status, record.response_body, false, {}, problem_code};
+  } catch (const DuplicateKey&) {
+    if (inserting) return std::monostate{};  // a record committed since our read
+    throw;
+  }
+  if (found) return std::move(*found);
+  if (!locked) {
+    if (MayWait(ctx, request)) {
+      Count("parked");
+      throw NotReady(ParkFor(std::chrono::steady_clock::now() - ctx.started));
+    }
+    Count("in_progress");
+    throw InProgressUncommitted();
+  }
+  return Committed(std::move(answer));
 }
 
 std::optional<Result> Executor::ExecuteGrouped(RequestContext& ctx, const Request& request, const Operation& op) {

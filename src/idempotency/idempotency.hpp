@@ -31,6 +31,16 @@
 // its batch, the key is held in this process's in-flight set: a concurrent repeat finds it there
 // and gets 409 idempotency-in-progress (or parks) at once, without waiting behind the batch. A
 // crash before the batch commits leaves nothing at all; a 5xx rolls back the claim with it.
+// Locked claim (server engines with a non-blocking transaction-scoped lock, PostgreSQL; no group
+// commit): a request claims its key INSIDE the business transaction too. The transaction's
+// first statement takes a lock on a 64-bit hash of (scope, principal, key) without waiting and
+// reads the record: lock held elsewhere -> 409 (or park) at once; a record -> judged as in step
+// 1; neither -> the operation runs and the completed record is inserted with its answer, in
+// the same transaction (a claim, a lease and a commit fewer). The unique index still decides:
+// a record committed meanwhile (or a hash collision's) makes that insert fail, the transaction
+// roll back, and the request look again. A 4xx the operation threw is rolled back and stored
+// right after in its own statement (the same race: whichever record commits first is the
+// answer). A crash rolls everything back and ends the lock: no lease to wait out.
 // The stored record keeps the cache scope its operation changed (with the answer, in the same
 // transaction), so that a replay can hand it back for the caller to invalidate again.
 //
@@ -147,7 +157,16 @@ class Executor {
   // Step 1: loops (never recurses) until this request owns the key (a Claim), may claim it in
   // its batch (Unclaimed) or has its answer (a replayed Result). Throws 409 in-progress or 422
   // reused.
-  std::variant<Claim, Result, Unclaimed> ClaimOrAnswer(RequestContext& ctx, const Request& request);
+  // `known`: the record as the caller just read it (its first look is then not repeated).
+  std::variant<Claim, Result, Unclaimed> ClaimOrAnswer(RequestContext& ctx, const Request& request,
+                                                       std::optional<Record> known = std::nullopt);
+  // Whether a request whose key is held elsewhere may still wait (park), by its wait deadline.
+  bool MayWait(const RequestContext& ctx, const Request& request) const;
+  // Steps 1 and 2 as one transaction under the engine's lock (the file comment's locked claim).
+  // A Record: the key has one (judge it); nullopt: look again (a record committed meanwhile).
+  // Throws 409 in-progress (or NotReady) while the lock is held elsewhere.
+  std::variant<Result, Record, std::monostate> ExecuteLocked(RequestContext& ctx, const Request& request,
+                                                             const Operation& op);
   // A new 'started' record for `request` with a fresh lease, from `now_ms`.
   Record NewClaimRecord(const Request& request, std::int64_t now_ms) const;
   // One indexed read of the request's record, outside any write transaction.
@@ -169,6 +188,9 @@ class Executor {
   // Throws the outcome's error when it renders as 5xx, kIdempotencyInProgress when our lease
   // was taken over.
   Result Complete(RequestContext& ctx, storage::Tx& tx, const Claim& claim, Outcome outcome);
+  // The answer the operation's outcome stands for (its error rendered). Throws the outcome's
+  // error when it renders as 5xx.
+  Result Answer(RequestContext& ctx, Outcome outcome);
   // After the commit of `answer`: the test-only after-commit fault points, then the count.
   Result Committed(Result answer);
   // Stores a 4xx the operation threw, after its transaction rolled back. Throws
@@ -184,6 +206,7 @@ class Executor {
   const CounterFamily<1> requests_;  // by outcome
   ErrorRenderer render_;
   storage::GroupCommit* group_;
+  const bool locked_claims_;  // no group commit, and the engine has a try_transaction_lock
 
   // Keys of this process's requests that wait for (or run in) a group commit batch, as
   // scope \n principal \n key. Only with group commit.

@@ -10,6 +10,17 @@ namespace {
 constexpr const char* kInsert =
     "INSERT INTO idempotency_records (id, scope, principal, idem_key, fingerprint, state, lease_token, locked_until,"
     " created_at, expires_at) VALUES (:id, :s, :p, :k, :f, 'started', :lt, :lu, :c, :e)";
+constexpr const char* kInsertCompleted =
+    "INSERT INTO idempotency_records (id, scope, principal, idem_key, fingerprint, state, lease_token, locked_until,"
+    " created_at, expires_at, response_status, response_body, changed_scope, completed_at)"
+    " VALUES (:id, :s, :p, :k, :f, 'completed', :lt, 0, :c, :e, :st, :b, :cs, :ca)";
+// LockAndFindRecord: "SELECT " + the dialect's lock expression + kLockedFindTail. The LEFT JOIN
+// on a one-row table yields the lock's result also when there is no record.
+constexpr const char* kLockedFindTail =
+    ", r.id, r.fingerprint, r.state, r.lease_token, r.locked_until, r.response_status, r.response_body,"
+    " r.changed_scope, r.completed_at, r.created_at, r.expires_at"
+    " FROM (SELECT 1 AS one) AS one LEFT JOIN idempotency_records r"
+    " ON r.scope = :s AND r.principal = :p AND r.idem_key = :k";
 constexpr const char* kFind =
     "SELECT id, fingerprint, state, lease_token, locked_until, response_status, response_body, changed_scope,"
     " completed_at, created_at, expires_at"
@@ -37,6 +48,49 @@ void InsertRecord(storage::Tx& tx, const Record& r) {
   long long lu = r.locked_until, c = r.created_ms, e = r.expires_ms;
   storage::Execute(tx, kInsert, soci::use(r.id), soci::use(r.scope), soci::use(r.principal), soci::use(r.key),
                    soci::use(r.fingerprint), soci::use(r.lease_token), soci::use(lu), soci::use(c), soci::use(e));
+}
+
+void InsertCompletedRecord(storage::Tx& tx, const Record& r) {
+  long long c = r.created_ms, e = r.expires_ms, completed = r.completed_ms;
+  soci::indicator scope_ind = r.changed_scope.empty() ? soci::i_null : soci::i_ok;
+  storage::Execute(tx, kInsertCompleted, soci::use(r.id), soci::use(r.scope), soci::use(r.principal),
+                   soci::use(r.key), soci::use(r.fingerprint), soci::use(r.lease_token), soci::use(c), soci::use(e),
+                   soci::use(r.response_status), soci::use(r.response_body), soci::use(r.changed_scope, scope_ind),
+                   soci::use(completed));
+}
+
+LockedRead LockAndFindRecord(storage::Tx& tx, std::int64_t lock_key, const std::string& scope,
+                             const std::string& principal, const std::string& key) {
+  Record r;
+  int locked = 0;
+  long long h = lock_key, lu = 0, c = 0, e = 0, completed = 0;
+  int status = 0;
+  soci::indicator id_ind = soci::i_null, fp_ind = soci::i_null, state_ind = soci::i_null, token_ind = soci::i_null,
+                  lu_ind = soci::i_null, status_ind = soci::i_null, body_ind = soci::i_null,
+                  scope_ind = soci::i_null, completed_ind = soci::i_null, c_ind = soci::i_null, e_ind = soci::i_null;
+  storage::Statement st(tx, "SELECT " + std::string(tx.dialect.try_transaction_lock) + kLockedFindTail,
+                        soci::use(h), soci::use(scope), soci::use(principal), soci::use(key), soci::into(locked),
+                        soci::into(r.id, id_ind), soci::into(r.fingerprint, fp_ind), soci::into(r.state, state_ind),
+                        soci::into(r.lease_token, token_ind), soci::into(lu, lu_ind),
+                        soci::into(status, status_ind), soci::into(r.response_body, body_ind),
+                        soci::into(r.changed_scope, scope_ind), soci::into(completed, completed_ind),
+                        soci::into(c, c_ind), soci::into(e, e_ind));
+  st->execute(true);
+  LockedRead read;
+  read.locked = locked != 0;
+  if (id_ind != soci::i_ok) return read;
+  r.scope = scope;
+  r.principal = principal;
+  r.key = key;
+  r.locked_until = lu;
+  r.response_status = status_ind == soci::i_ok ? status : 0;
+  if (body_ind != soci::i_ok) r.response_body.clear();
+  if (scope_ind != soci::i_ok) r.changed_scope.clear();
+  r.completed_ms = completed_ind == soci::i_ok ? completed : 0;
+  r.created_ms = c;
+  r.expires_ms = e;
+  read.record = std::move(r);
+  return read;
 }
 
 std::optional<Record> FindRecord(storage::Tx& tx, const std::string& scope, const std::string& principal,

@@ -26,6 +26,18 @@ struct Record {
 void InsertRecord(storage::Tx& tx, const Record& record);
 std::optional<Record> FindRecord(storage::Tx& tx, const std::string& scope, const std::string& principal,
                                  const std::string& key);
+// Inserts `record` as 'completed' with its response (response_status, response_body,
+// changed_scope, completed_ms), lease over. Throws DuplicateKey when the key exists.
+void InsertCompletedRecord(storage::Tx& tx, const Record& record);
+// Where the engine has one (Dialect::try_transaction_lock): takes the transaction-scoped lock
+// `lock_key` without waiting and reads the record, in one statement. `locked` false: another
+// transaction holds the lock (the record is still read).
+struct LockedRead {
+  bool locked = false;
+  std::optional<Record> record;
+};
+LockedRead LockAndFindRecord(storage::Tx& tx, std::int64_t lock_key, const std::string& scope,
+                             const std::string& principal, const std::string& key);
 // Takes over a 'started' record whose lease ended before now_ms, if it still has old_token.
 bool TakeOverRecord(storage::Tx& tx, const std::string& id, const std::string& old_token, const std::string& new_token,
                     std::int64_t now_ms, std::int64_t locked_until);

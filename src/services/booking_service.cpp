@@ -36,8 +36,7 @@ idempotency::Result BookingService::Create(RequestContext& ctx, const idempotenc
     // price read next is the one in force when the seats were taken. Reading it before the
     // hold let a price PATCH commit in between and give this booking the old total.
     TriggerFault(fault_, FaultPoint::kPauseBeforeHold);
-    bool held = storage::HoldSeats(tx, input.flight_id, seats);
-    auto flight = storage::FindFlight(tx, input.flight_id);
+    auto [held, flight] = storage::HoldSeatsAndRead(tx, input.flight_id, seats);
     if (!flight) throw ApiError(ErrorCode::kNotFound, "no flight with this id");
     if (!held) {
       throw ApiError(ErrorCode::kSoldOut, "not enough seats left for " + std::to_string(seats) + " passenger(s)");

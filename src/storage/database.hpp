@@ -66,6 +66,7 @@ class Database {
   // True when a trivial query succeeds within the timeouts.
   bool Ping();
 
+  const Dialect& dialect() const { return dialect_; }
   std::size_t pool_size() const { return pool_.size(); }
   // Statements prepared and reuses of prepared ones, over every connection.
   const StatementCounters& statement_counters() const { return pool_.statement_counters(); }

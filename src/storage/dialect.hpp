@@ -65,6 +65,16 @@ struct Dialect {
   // several instances lock disjoint rows instead of queueing for the same ones; empty on a
   // single-writer engine, whose BEGIN already excludes every other writer.
   std::string_view claim_rows_suffix;
+  // UPDATE ... RETURNING exists (PostgreSQL; SQLite 3.35+): a guarded update reads the row it
+  // changed in the same statement, one round trip instead of two. MariaDB has it for INSERT and
+  // DELETE only.
+  bool update_returning;
+  // A transaction-scoped lock on a 64-bit key that never waits: a SQL expression with one
+  // placeholder (:h) that yields 1 when this transaction took the lock, 0 when another holds
+  // it; the lock ends with the transaction (commit, rollback, lost connection) and is
+  // safe behind a transaction pooler. Empty when the engine has none. With it the idempotency
+  // executor claims a fresh key inside the business transaction (docs/idempotency.md).
+  std::string_view try_transaction_lock;
   // Serialize `migrate` runs across processes. With migration_lock_per_transaction the lock is
   // taken inside each migration's transaction and ends with it (unlock is a no-op); otherwise
   // it is a session lock around all of them and unlock must be called on the session that

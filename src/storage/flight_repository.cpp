@@ -31,6 +31,11 @@ constexpr const char* kUpdateSeatsTotal =
     " WHERE id = :id AND seats_total - seats_available <= :n3";
 constexpr const char* kHoldSeats =
     "UPDATE flights SET seats_available = seats_available - :n WHERE id = :id AND seats_available >= :n2";
+// kHoldSeats, then the flight's columns (kFlightColumns') of the updated row.
+constexpr const char* kHoldSeatsReturning =
+    "UPDATE flights SET seats_available = seats_available - :n WHERE id = :id AND seats_available >= :n2"
+    " RETURNING id, flight_number, origin, destination, departure_at, arrival_at, cabin, price_minor, currency,"
+    " seats_total, seats_available";
 constexpr const char* kReleaseSeats =
     "UPDATE flights SET seats_available = seats_available + :n WHERE id = :id AND seats_available + :n2 <= seats_total";
 
@@ -182,6 +187,26 @@ bool HoldSeats(Tx& tx, const std::string& flight_id, int seats) {
   Statement st(tx, kHoldSeats, soci::use(seats), soci::use(flight_id), soci::use(seats));
   st->execute(true);
   return st->get_affected_rows() == 1;
+}
+
+SeatHold HoldSeatsAndRead(Tx& tx, const std::string& flight_id, int seats) {
+  if (!tx.dialect.update_returning) {
+    bool held = HoldSeats(tx, flight_id, seats);
+    return SeatHold{held, FindFlight(tx, flight_id)};
+  }
+  FlightRow r;
+  bool held = false;
+  {
+    Statement st(tx, kHoldSeatsReturning, Statement::kDeferBind);
+    IntoFlight(*st, r);
+    st->exchange(soci::use(seats));
+    st->exchange(soci::use(flight_id));
+    st->exchange(soci::use(seats));
+    st.Bind();
+    held = st->execute(true);
+  }
+  if (held) return SeatHold{true, r.ToFlight()};
+  return SeatHold{false, FindFlight(tx, flight_id)};  // sold out, or no such flight
 }
 
 void ReleaseSeats(Tx& tx, const std::string& flight_id, int seats) {

@@ -33,6 +33,17 @@ bool UpdateSeatsTotal(Tx& tx, const std::string& id, int new_total);
 
 // Takes `seats` seats in one guarded statement; false when fewer are available (or no flight).
 bool HoldSeats(Tx& tx, const std::string& flight_id, int seats);
+// What HoldSeatsAndRead found: whether the seats were taken, and the flight as it is after
+// that (nullopt: no flight with this id).
+struct SeatHold {
+  bool held = false;
+  std::optional<domain::Flight> flight;
+};
+// HoldSeats, then the flight as FindFlight reads it, both inside tx (the hold's row lock keeps
+// it unchanged until commit). Where the engine has UPDATE ... RETURNING (Dialect) a successful
+// hold reads the row in the same statement: one round trip; otherwise, and after a failed
+// hold, FindFlight follows.
+SeatHold HoldSeatsAndRead(Tx& tx, const std::string& flight_id, int seats);
 // Gives `seats` seats back in one guarded statement; changes nothing when that would exceed
 // seats_total (or there is no such flight).
 void ReleaseSeats(Tx& tx, const std::string& flight_id, int seats);

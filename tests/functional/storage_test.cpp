@@ -2,11 +2,13 @@
 // same guarantees everywhere, driven with real threads against a real database.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <barrier>
 #include <chrono>
 #include <filesystem>
 #include <latch>
+#include <mutex>
 #include <thread>
 
 #include <soci/soci.h>
@@ -111,6 +113,88 @@ TEST_F(StorageTest, SeatsCanNeverGoNegativeEvenUnderConcurrentHolds) {
   EXPECT_ANY_THROW(db_->Write([&](storage::Tx& tx) {
     tx.sql << "UPDATE flights SET seats_available = seats_available - 1 WHERE id = 'fl_neg001'";
   }));
+}
+
+TEST_F(StorageTest, HoldSeatsAndReadReturnsTheFlightAfterTheHoldAndNeverOversells) {
+  constexpr int kThreads = 8;
+  db_->Write([&](storage::Tx& tx) { storage::InsertFlight(tx, Flight("fl_har001", 5), domain::NowMs()); });
+  std::barrier start(kThreads);
+  std::atomic<int> held{0}, refused{0};
+  std::mutex mu;
+  std::vector<int> seen;  // seats_available each successful hold read
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&] {
+      start.arrive_and_wait();
+      db_->Write([&](storage::Tx& tx) {
+        storage::SeatHold hold = storage::HoldSeatsAndRead(tx, "fl_har001", 1);
+        ASSERT_TRUE(hold.flight.has_value());
+        EXPECT_EQ(hold.flight->id, "fl_har001");
+        EXPECT_EQ(hold.flight->price.minor, 10000);
+        if (hold.held) {
+          ++held;
+          std::lock_guard lock(mu);
+          seen.push_back(hold.flight->seats_available);
+        } else {
+          ++refused;
+          EXPECT_EQ(hold.flight->seats_available, 0) << "refused only when sold out";
+        }
+      });
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(held.load(), 5);
+  EXPECT_EQ(refused.load(), kThreads - 5);
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(seen, (std::vector<int>{0, 1, 2, 3, 4})) << "each hold reads the row as it left it";
+  db_->Write([&](storage::Tx& tx) {
+    storage::SeatHold none = storage::HoldSeatsAndRead(tx, "fl_nosuch", 1);
+    EXPECT_FALSE(none.held);
+    EXPECT_FALSE(none.flight.has_value());
+  });
+}
+
+// The locked claim's statement (PostgreSQL): a second transaction never waits for the lock,
+// it learns at once that another holds it, and takes it once that one ended.
+TEST_F(StorageTest, TheTransactionLockNeverWaitsAndEndsWithItsTransaction) {
+  if (db_->dialect().try_transaction_lock.empty()) GTEST_SKIP() << "no transaction lock on " << Backend();
+  std::int64_t now = domain::NowMs();
+  std::latch taken(1), release(1);
+  std::thread holder([&] {
+    db_->Write([&](storage::Tx& tx) {
+      auto read = idempotency::LockAndFindRecord(tx, 4242, "POST /x", "user:1", "locked");
+      EXPECT_TRUE(read.locked);
+      EXPECT_FALSE(read.record.has_value());
+      taken.count_down();
+      release.wait();
+    });
+  });
+  taken.wait();
+  auto started = std::chrono::steady_clock::now();
+  idempotency::LockedRead other;
+  db_->Write([&](storage::Tx& tx) { other = idempotency::LockAndFindRecord(tx, 4242, "POST /x", "user:1", "locked"); });
+  EXPECT_FALSE(other.locked) << "held by the other transaction";
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2)) << "answered without waiting";
+  db_->Write([&](storage::Tx& tx) {
+    EXPECT_TRUE(idempotency::LockAndFindRecord(tx, 4243, "POST /x", "user:1", "locked").locked) << "another key";
+  });
+  release.count_down();
+  holder.join();
+
+  idempotency::Record r{"idr_lk", "POST /x", "user:1", "locked", "fp", "completed", "tok", 0, 201, "{\"ok\":1}",
+                        now, now + 100000, "RUH-JED.2026-12-03.economy", now};
+  db_->Write([&](storage::Tx& tx) { idempotency::InsertCompletedRecord(tx, r); });
+  db_->Write([&](storage::Tx& tx) {
+    auto read = idempotency::LockAndFindRecord(tx, 4242, "POST /x", "user:1", "locked");
+    EXPECT_TRUE(read.locked) << "the holder's transaction ended";
+    ASSERT_TRUE(read.record.has_value());
+    EXPECT_EQ(read.record->state, "completed");
+    EXPECT_EQ(read.record->response_status, 201);
+    EXPECT_EQ(read.record->response_body, "{\"ok\":1}");
+    EXPECT_EQ(read.record->changed_scope, "RUH-JED.2026-12-03.economy");
+    EXPECT_EQ(read.record->completed_ms, now);
+  });
+  EXPECT_THROW(db_->Write([&](storage::Tx& tx) { idempotency::InsertCompletedRecord(tx, r); }), DuplicateKey);
 }
 
 TEST_F(StorageTest, AnExpiredLeaseIsTakenOverByExactlyOneRetry) {
