@@ -181,13 +181,15 @@ wrk_errors() {
 wrk_requests() { awk '/requests in/ {print $1}' "$1"; }
 
 # results_meta: for a bench's write_results: RESULTS_COMMIT (HEAD or "unknown"), RESULTS_DIRTY
-# (true when tracked files have uncommitted changes), RESULTS_DATE (UTC), and the directory of
-# $BENCH_RESULTS created.
+# (true when tracked files other than bench/results/ have uncommitted changes: another bench's
+# fresh results are output, not code), RESULTS_DATE (UTC), and the directory of $BENCH_RESULTS
+# created.
 # shellcheck disable=SC2034 # read by the sourcing bench's write_results
 results_meta() {
   RESULTS_COMMIT=$(git -C "$REPO_DIR" rev-parse HEAD 2>/dev/null || echo unknown)
   RESULTS_DIRTY=false
-  [[ -z $(git -C "$REPO_DIR" status --porcelain --untracked-files=no 2>/dev/null) ]] || RESULTS_DIRTY=true
+  [[ -z $(git -C "$REPO_DIR" status --porcelain --untracked-files=no -- . ':!bench/results' 2>/dev/null) ]] ||
+    RESULTS_DIRTY=true
   RESULTS_DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
   mkdir -p "$(dirname "$BENCH_RESULTS")"
 }
