@@ -6,13 +6,14 @@
 #   big:   a copy of it, filled to SCALE_FLIGHTS by bench/load_flights.py (bulk insert)
 # Both answer the same search stream (bench/mixed.py over the small schedule: Zipf routes, the
 # next 14 days, cabins 80/15/5, 1-2 passengers mostly) and the same booking load
-# (bench/lua/fresh.lua on 100 new flights of 1000 seats each).
+# (bench/lua/fresh.lua on SCALE_BOOK_FLIGHTS new flights of 1000 seats each: enough seats that
+# none sells out during the run, since a sold-out answer is counted as an error).
 #
 #   bench/scale.sh                    # builds rihla (Release) in /tmp/bench-build
 #   RIHLA_BIN=path/to/rihla bench/scale.sh
 #
 # Environment: WRK_SECONDS (15), WARMUP_SECONDS (3), WRK_THREADS (2), WRK_CONNECTIONS (64),
-# SCALE_FLIGHTS (1000000), BENCH_KEEP=1, BENCH_RESULTS (bench/results/scale.json; empty: none).
+# SCALE_FLIGHTS (1000000), SCALE_BOOK_FLIGHTS (600), BENCH_KEEP=1, BENCH_RESULTS (bench/results/scale.json; empty: none).
 # Exit: 0 all bars pass, 1 a bar failed, 2 the bench itself failed.
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -20,6 +21,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 WRK_SECONDS=${WRK_SECONDS:-15}
 WARMUP_SECONDS=${WARMUP_SECONDS:-3}
 SCALE_FLIGHTS=${SCALE_FLIGHTS:-1000000}
+SCALE_BOOK_FLIGHTS=${SCALE_BOOK_FLIGHTS:-600}
 BENCH_RESULTS=${BENCH_RESULTS-$BENCH_DIR/results/scale.json}
 BAR_P99_RATIO=2 # p99 at SCALE_FLIGHTS <= 2 x p99 at the demo schedule, search and booking
 declare -A FLIGHTS SEARCH_P99 SEARCH_RPS BOOK_P99 BOOK_RPS ERRS
@@ -32,7 +34,7 @@ measure() {
   local size=$1 out token ids saved=$WRK_SECONDS
   start_rihla "$size" "sqlite:$WORK/$size.db" RIHLA_CACHE=off
   token=$(python3 "$BENCH_DIR/api.py" signup "$RIHLA_URL" "scale-$size-$$@bench.test") || die "signup failed"
-  ids=$(python3 "$BENCH_DIR/api.py" create-flights "$RIHLA_URL" bench-admin 100 1000 "$(tomorrow)") ||
+  ids=$(python3 "$BENCH_DIR/api.py" create-flights "$RIHLA_URL" bench-admin "$SCALE_BOOK_FLIGHTS" 1000 "$(tomorrow)") ||
     die "creating the booking flights failed"
   WRK_SECONDS=$WARMUP_SECONDS
   out=$WORK/wrk-$size-search-warmup.txt
