@@ -280,6 +280,19 @@ Result Executor::Committed(Result answer) {
   return answer;
 }
 
+Outcome Executor::RunOperation(RequestContext& ctx, storage::Tx& tx, const Operation& op,
+                               std::optional<StoredResponse>& problem, ErrorCode& problem_code) {
+  try {
+    return op(tx);
+  } catch (const ApiError& e) {
+    StoredResponse rendered = render_(e, ctx.correlation_id);
+    if (rendered.status >= 500) throw;
+    problem = std::move(rendered);
+    problem_code = e.code();
+    throw;  // roll the operation's writes back; the caller stores the answer after
+  }
+}
+
 Result Executor::Answer(RequestContext& ctx, Outcome outcome) {
   Result answer{outcome.status, std::move(outcome.body), false, std::move(outcome.changed_scope), std::nullopt};
   if (outcome.error) {
@@ -324,16 +337,7 @@ std::variant<Result, Record, std::monostate> Executor::ExecuteLocked(RequestCont
       }
       if (!locked) return;
       TriggerFault(options_.fault, FaultPoint::kSlowOperation);  // holds the key, not yet executed
-      Outcome outcome;
-      try {
-        outcome = op(tx);
-      } catch (const ApiError& e) {
-        StoredResponse rendered = render_(e, ctx.correlation_id);
-        if (rendered.status >= 500) throw;
-        problem = std::move(rendered);
-        problem_code = e.code();
-        throw;  // roll the operation's writes back; the answer is stored below
-      }
+      Outcome outcome = RunOperation(ctx, tx, op, problem, problem_code);
       answer = Answer(ctx, std::move(outcome));
       record.state = "completed";
       record.response_status = answer.status;
@@ -427,16 +431,7 @@ Result Executor::Execute(RequestContext& ctx, const Claim& claim, const Operatio
   ErrorCode problem_code = ErrorCode::kInternal;
   try {
     db_.Write([&](storage::Tx& tx) {
-      Outcome outcome;
-      try {
-        outcome = op(tx);
-      } catch (const ApiError& e) {
-        StoredResponse rendered = render_(e, ctx.correlation_id);
-        if (rendered.status >= 500) throw;
-        problem = std::move(rendered);
-        problem_code = e.code();
-        throw;  // roll the operation's transaction back; the answer is stored below
-      }
+      Outcome outcome = RunOperation(ctx, tx, op, problem, problem_code);
       answer = Complete(ctx, tx, claim, std::move(outcome));
       TriggerFault(options_.fault, FaultPoint::kBeforeCommit);
     });

@@ -188,6 +188,10 @@ class Executor {
   // Throws the outcome's error when it renders as 5xx, kIdempotencyInProgress when our lease
   // was taken over.
   Result Complete(RequestContext& ctx, storage::Tx& tx, const Claim& claim, Outcome outcome);
+  // Runs `op` inside tx. A 4xx ApiError it throws is rendered into `problem` (and its code)
+  // and rethrown, so that the transaction rolls back and the caller stores the problem after.
+  Outcome RunOperation(RequestContext& ctx, storage::Tx& tx, const Operation& op,
+                       std::optional<StoredResponse>& problem, ErrorCode& problem_code);
   // The answer the operation's outcome stands for (its error rendered). Throws the outcome's
   // error when it renders as 5xx.
   Result Answer(RequestContext& ctx, Outcome outcome);

@@ -42,6 +42,45 @@ constexpr const char* kDeleteExpiredBatch =
     "SELECT id FROM (SELECT id FROM idempotency_records WHERE expires_at < :n3 AND locked_until < :n4"
     " ORDER BY expires_at LIMIT :l) AS due)";
 
+// The columns of a record read (kFind's, kLockedFindTail's after the lock), bound as into-
+// elements; Take() makes the Record of a row that was found.
+struct RecordColumns {
+  Record r;
+  long long locked_until = 0, created = 0, expires = 0, completed = 0;
+  int status = 0;
+  soci::indicator id_ind = soci::i_null, fp_ind = soci::i_null, state_ind = soci::i_null, token_ind = soci::i_null,
+                  lu_ind = soci::i_null, status_ind = soci::i_null, body_ind = soci::i_null,
+                  scope_ind = soci::i_null, completed_ind = soci::i_null, created_ind = soci::i_null,
+                  expires_ind = soci::i_null;
+  void Bind(soci::statement& st) {
+    st.exchange(soci::into(r.id, id_ind));
+    st.exchange(soci::into(r.fingerprint, fp_ind));
+    st.exchange(soci::into(r.state, state_ind));
+    st.exchange(soci::into(r.lease_token, token_ind));
+    st.exchange(soci::into(locked_until, lu_ind));
+    st.exchange(soci::into(status, status_ind));
+    st.exchange(soci::into(r.response_body, body_ind));
+    st.exchange(soci::into(r.changed_scope, scope_ind));
+    st.exchange(soci::into(completed, completed_ind));
+    st.exchange(soci::into(created, created_ind));
+    st.exchange(soci::into(expires, expires_ind));
+  }
+  bool found() const { return id_ind == soci::i_ok; }
+  Record Take(const std::string& scope, const std::string& principal, const std::string& key) {
+    r.scope = scope;
+    r.principal = principal;
+    r.key = key;
+    r.locked_until = locked_until;
+    r.response_status = status_ind == soci::i_ok ? status : 0;
+    if (body_ind != soci::i_ok) r.response_body.clear();
+    if (scope_ind != soci::i_ok) r.changed_scope.clear();
+    r.completed_ms = completed_ind == soci::i_ok ? completed : 0;
+    r.created_ms = created;
+    r.expires_ms = expires;
+    return std::move(r);
+  }
+};
+
 }  // namespace
 
 void InsertRecord(storage::Tx& tx, const Record& r) {
@@ -61,63 +100,36 @@ void InsertCompletedRecord(storage::Tx& tx, const Record& r) {
 
 LockedRead LockAndFindRecord(storage::Tx& tx, std::int64_t lock_key, const std::string& scope,
                              const std::string& principal, const std::string& key) {
-  Record r;
+  long long h = lock_key;
   int locked = 0;
-  long long h = lock_key, lu = 0, c = 0, e = 0, completed = 0;
-  int status = 0;
-  soci::indicator id_ind = soci::i_null, fp_ind = soci::i_null, state_ind = soci::i_null, token_ind = soci::i_null,
-                  lu_ind = soci::i_null, status_ind = soci::i_null, body_ind = soci::i_null,
-                  scope_ind = soci::i_null, completed_ind = soci::i_null, c_ind = soci::i_null, e_ind = soci::i_null;
+  RecordColumns row;
   storage::Statement st(tx, "SELECT " + std::string(tx.dialect.try_transaction_lock) + kLockedFindTail,
-                        soci::use(h), soci::use(scope), soci::use(principal), soci::use(key), soci::into(locked),
-                        soci::into(r.id, id_ind), soci::into(r.fingerprint, fp_ind), soci::into(r.state, state_ind),
-                        soci::into(r.lease_token, token_ind), soci::into(lu, lu_ind),
-                        soci::into(status, status_ind), soci::into(r.response_body, body_ind),
-                        soci::into(r.changed_scope, scope_ind), soci::into(completed, completed_ind),
-                        soci::into(c, c_ind), soci::into(e, e_ind));
+                        storage::Statement::kDeferBind);
+  st->exchange(soci::into(locked));
+  row.Bind(*st);
+  st->exchange(soci::use(h));
+  st->exchange(soci::use(scope));
+  st->exchange(soci::use(principal));
+  st->exchange(soci::use(key));
+  st.Bind();
   st->execute(true);
   LockedRead read;
   read.locked = locked != 0;
-  if (id_ind != soci::i_ok) return read;
-  r.scope = scope;
-  r.principal = principal;
-  r.key = key;
-  r.locked_until = lu;
-  r.response_status = status_ind == soci::i_ok ? status : 0;
-  if (body_ind != soci::i_ok) r.response_body.clear();
-  if (scope_ind != soci::i_ok) r.changed_scope.clear();
-  r.completed_ms = completed_ind == soci::i_ok ? completed : 0;
-  r.created_ms = c;
-  r.expires_ms = e;
-  read.record = std::move(r);
+  if (row.found()) read.record = row.Take(scope, principal, key);
   return read;
 }
 
 std::optional<Record> FindRecord(storage::Tx& tx, const std::string& scope, const std::string& principal,
                                  const std::string& key) {
-  Record r;
-  long long lu = 0, c = 0, e = 0;
-  int status = 0;
-  long long completed = 0;
-  soci::indicator status_ind = soci::i_null, body_ind = soci::i_null, scope_ind = soci::i_null,
-                  completed_ind = soci::i_null;
-  bool found = storage::Execute(tx, kFind, soci::use(scope), soci::use(principal), soci::use(key), soci::into(r.id),
-                                soci::into(r.fingerprint), soci::into(r.state), soci::into(r.lease_token),
-                                soci::into(lu), soci::into(status, status_ind), soci::into(r.response_body, body_ind),
-                                soci::into(r.changed_scope, scope_ind), soci::into(completed, completed_ind),
-                                soci::into(c), soci::into(e));
-  if (!found) return std::nullopt;
-  r.scope = scope;
-  r.principal = principal;
-  r.key = key;
-  r.locked_until = lu;
-  r.response_status = status_ind == soci::i_ok ? status : 0;
-  if (body_ind != soci::i_ok) r.response_body.clear();
-  if (scope_ind != soci::i_ok) r.changed_scope.clear();
-  r.completed_ms = completed_ind == soci::i_ok ? completed : 0;
-  r.created_ms = c;
-  r.expires_ms = e;
-  return r;
+  RecordColumns row;
+  storage::Statement st(tx, kFind, storage::Statement::kDeferBind);
+  row.Bind(*st);
+  st->exchange(soci::use(scope));
+  st->exchange(soci::use(principal));
+  st->exchange(soci::use(key));
+  st.Bind();
+  if (!st->execute(true) || !row.found()) return std::nullopt;
+  return row.Take(scope, principal, key);
 }
 
 bool TakeOverRecord(storage::Tx& tx, const std::string& id, const std::string& old_token, const std::string& new_token,
