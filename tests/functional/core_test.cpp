@@ -1,10 +1,12 @@
 // The HTTP core against the real binary: health, routing, limits, hostile input, correlation
 // ids under concurrency, graceful shutdown.
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <barrier>
+#include <chrono>
 #include <set>
 #include <thread>
 
@@ -202,6 +204,78 @@ TEST_F(CoreTest, SilentClientIsDisconnectedAfterReadTimeout) {
   EXPECT_TRUE(WaitForPeerClose(fd, 5000));
   ::close(fd);
   EXPECT_EQ(client_.Get("/healthz").status, 200);
+}
+
+// The bytes of the response(s) to `request` on a fresh connection, read until the server
+// closes it or `timeout_ms` passes (poll with deadline).
+std::string Exchange(HttpClient& client, const std::string& request, int timeout_ms = 3000) {
+  int fd = client.Connect();
+  EXPECT_EQ(::send(fd, request.data(), request.size(), MSG_NOSIGNAL), static_cast<ssize_t>(request.size()));
+  std::string bytes;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+    char buf[4096];
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;  // closed by the server
+    bytes.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return bytes;
+}
+
+// The head of the first response in `bytes` (through the blank line), and what follows it.
+std::pair<std::string, std::string> SplitHead(const std::string& bytes) {
+  auto end = bytes.find("\r\n\r\n");
+  if (end == std::string::npos) return {bytes, ""};
+  return {bytes.substr(0, end + 4), bytes.substr(end + 4)};
+}
+
+// Responses are written from a hand-rendered head (server.cpp), so its framing is pinned here:
+// status line per version, Connection per version and keep-alive, Content-Length for every
+// response with a body (also HEAD, without the body), none for a 204.
+TEST_F(CoreTest, ResponseFramingFollowsTheRequestsVersionAndMethod) {
+  auto body_of_get = client_.Get("/healthz").body;
+  ASSERT_FALSE(body_of_get.empty());
+  const std::string length = "Content-Length: " + std::to_string(body_of_get.size()) + "\r\n";
+
+  auto [h11, b11] = SplitHead(Exchange(client_, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+  EXPECT_EQ(h11.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << h11;
+  EXPECT_NE(h11.find("\r\nServer: rihla\r\n"), std::string::npos) << h11;
+  EXPECT_NE(h11.find("\r\nConnection: close\r\n"), std::string::npos) << h11;
+  EXPECT_NE(h11.find("\r\n" + length), std::string::npos) << h11;
+  EXPECT_NE(h11.find("\r\nX-Correlation-ID: "), std::string::npos) << h11;
+  EXPECT_EQ(b11, body_of_get) << "the body, then the server closed the connection";
+
+  auto [h10, b10] = SplitHead(Exchange(client_, "GET /healthz HTTP/1.0\r\n\r\n"));
+  EXPECT_EQ(h10.rfind("HTTP/1.0 200 OK\r\n", 0), 0u) << h10;
+  EXPECT_EQ(h10.find("Connection:"), std::string::npos) << "HTTP/1.0 closes by default: " << h10;
+  EXPECT_EQ(b10, body_of_get);
+
+  // HTTP/1.0 keep-alive: two requests on one connection, both answered, the connection kept.
+  std::string two = "GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n";
+  std::string kept = Exchange(client_, two + two, 1500);
+  auto [k1, rest] = SplitHead(kept);
+  EXPECT_NE(k1.find("\r\nConnection: keep-alive\r\n"), std::string::npos) << k1;
+  ASSERT_GE(rest.size(), body_of_get.size());
+  auto [k2, b2] = SplitHead(rest.substr(body_of_get.size()));
+  EXPECT_EQ(k2.rfind("HTTP/1.0 200 OK\r\n", 0), 0u) << "second answer on the kept connection: " << kept;
+  EXPECT_EQ(b2, body_of_get);
+
+  auto [hh, bh] = SplitHead(Exchange(client_, "HEAD /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+  EXPECT_EQ(hh.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << hh;
+  EXPECT_NE(hh.find("\r\n" + length), std::string::npos) << "HEAD carries the GET's length: " << hh;
+  EXPECT_EQ(bh, "") << "and no body";
+
+  auto user = SignUp(client_);
+  auto [hl, bl] = SplitHead(Exchange(client_, "POST /v1/auth/logout HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                                                  user.token + "\r\nConnection: close\r\n\r\n"));
+  EXPECT_EQ(hl.rfind("HTTP/1.1 204 No Content\r\n", 0), 0u) << hl;
+  EXPECT_EQ(hl.find("Content-Length"), std::string::npos) << "a 204 has no body and no length: " << hl;
+  EXPECT_EQ(bl, "");
 }
 
 TEST(Shutdown, SigtermDrainsAndExitsZero) {
