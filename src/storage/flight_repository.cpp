@@ -31,7 +31,7 @@ constexpr const char* kUpdateSeatsTotal =
     " WHERE id = :id AND seats_total - seats_available <= :n3";
 constexpr const char* kHoldSeats =
     "UPDATE flights SET seats_available = seats_available - :n WHERE id = :id AND seats_available >= :n2";
-// kHoldSeats, then the flight's columns (kFlightColumns') of the updated row.
+// kHoldSeats, returning the updated row in kFlightColumns' column order (IntoFlight).
 constexpr const char* kHoldSeatsReturning =
     "UPDATE flights SET seats_available = seats_available - :n WHERE id = :id AND seats_available >= :n2"
     " RETURNING id, flight_number, origin, destination, departure_at, arrival_at, cabin, price_minor, currency,"
