@@ -320,7 +320,11 @@ std::variant<Result, Record, std::monostate> Executor::ExecuteLocked(RequestCont
   Record record = NewClaimRecord(request, domain::NowMs());
   bool locked = false;
   std::optional<Record> found;
-  bool inserting = false;                 // the record's INSERT is running: a DuplicateKey is its
+  // The record's INSERT was issued: a DuplicateKey is its. It is sent with the COMMIT where the
+  // engine can (storage/commit_writes.hpp, with the booking's own inserts), so the error may
+  // leave db_.Write after fn returned; a duplicate booking id (random) lands here too and is
+  // equally safe to run again, since nothing committed.
+  bool inserting = false;
   std::optional<StoredResponse> problem;  // a 4xx the operation threw
   ErrorCode problem_code = ErrorCode::kInternal;
   Result answer;

@@ -2,6 +2,7 @@
 
 #include <soci/soci.h>
 
+#include "storage/commit_writes.hpp"
 #include "storage/statement.hpp"
 
 namespace rihla::idempotency {
@@ -90,12 +91,11 @@ void InsertRecord(storage::Tx& tx, const Record& r) {
 }
 
 void InsertCompletedRecord(storage::Tx& tx, const Record& r) {
-  long long c = r.created_ms, e = r.expires_ms, completed = r.completed_ms;
-  soci::indicator scope_ind = r.changed_scope.empty() ? soci::i_null : soci::i_ok;
-  storage::Execute(tx, kInsertCompleted, soci::use(r.id), soci::use(r.scope), soci::use(r.principal),
-                   soci::use(r.key), soci::use(r.fingerprint), soci::use(r.lease_token), soci::use(c), soci::use(e),
-                   soci::use(r.response_status), soci::use(r.response_body), soci::use(r.changed_scope, scope_ind),
-                   soci::use(completed));
+  storage::ExecuteAtCommit(tx, kInsertCompleted,
+                           {r.id, r.scope, r.principal, r.key, r.fingerprint, r.lease_token,
+                            static_cast<long long>(r.created_ms), static_cast<long long>(r.expires_ms),
+                            static_cast<long long>(r.response_status), r.response_body,
+                            storage::TextOrNull(r.changed_scope), static_cast<long long>(r.completed_ms)});
 }
 
 LockedRead LockAndFindRecord(storage::Tx& tx, std::int64_t lock_key, const std::string& scope,

@@ -27,7 +27,9 @@ void InsertRecord(storage::Tx& tx, const Record& record);
 std::optional<Record> FindRecord(storage::Tx& tx, const std::string& scope, const std::string& principal,
                                  const std::string& key);
 // Inserts `record` as 'completed' with its response (response_status, response_body,
-// changed_scope, completed_ms), lease over. Throws DuplicateKey when the key exists.
+// changed_scope, completed_ms), lease over. A write sent with the COMMIT where the engine can
+// (storage/commit_writes.hpp): when the key exists, the DuplicateKey may leave Database::Write
+// after the transaction's function returned instead of this call.
 void InsertCompletedRecord(storage::Tx& tx, const Record& record);
 // Where the engine has one (Dialect::try_transaction_lock): takes the transaction-scoped lock
 // `lock_key` without waiting and reads the record, in one statement. `locked` false: another

@@ -3,6 +3,7 @@
 #include <soci/soci.h>
 
 #include "domain/render.hpp"
+#include "storage/commit_writes.hpp"
 #include "storage/statement.hpp"
 
 namespace rihla::storage {
@@ -88,21 +89,16 @@ std::string StatusList(const std::vector<domain::BookingStatus>& statuses) {
 }  // namespace
 
 void InsertBooking(Tx& tx, const domain::Booking& b, std::int64_t now_ms) {
-  std::string status(domain::StatusName(b.status));
-  int seats = static_cast<int>(b.passengers.size());
-  long long total = b.total.minor, created = b.created_ms, expires = b.expires_ms, now = now_ms;
-  Execute(tx, kInsertBooking, soci::use(b.id), soci::use(b.user_id), soci::use(b.flight_id), soci::use(status),
-          soci::use(seats), soci::use(total), soci::use(b.total.currency), soci::use(created), soci::use(expires),
-          soci::use(now));
-  // All passengers in one bulk statement (one round trip).
-  std::vector<std::string> ids(b.passengers.size(), b.id), given, family;
-  std::vector<int> seqs;
+  // Nothing in the booking's transaction reads these rows back: they go with the COMMIT.
+  ExecuteAtCommit(tx, kInsertBooking,
+                  {b.id, b.user_id, b.flight_id, std::string(domain::StatusName(b.status)),
+                   static_cast<long long>(b.passengers.size()), static_cast<long long>(b.total.minor), b.total.currency,
+                   static_cast<long long>(b.created_ms), static_cast<long long>(b.expires_ms),
+                   static_cast<long long>(now_ms)});
   for (std::size_t i = 0; i < b.passengers.size(); ++i) {
-    seqs.push_back(static_cast<int>(i));
-    given.push_back(b.passengers[i].given_name);
-    family.push_back(b.passengers[i].family_name);
+    ExecuteAtCommit(tx, kInsertPassenger,
+                    {b.id, static_cast<long long>(i), b.passengers[i].given_name, b.passengers[i].family_name});
   }
-  Execute(tx, kInsertPassenger, soci::use(ids), soci::use(seqs), soci::use(given), soci::use(family));
 }
 
 std::optional<domain::Booking> FindBooking(Tx& tx, const std::string& id) {

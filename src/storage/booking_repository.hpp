@@ -13,6 +13,8 @@
 
 namespace rihla::storage {
 
+// The booking and one row per passenger, as writes sent with the COMMIT where the engine can
+// (commit_writes.hpp): not readable in the same transaction.
 void InsertBooking(Tx& tx, const domain::Booking& booking, std::int64_t now_ms);
 std::optional<domain::Booking> FindBooking(Tx& tx, const std::string& id);
 

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "storage/commit_writes.hpp"
 #include "storage/engine_errors.hpp"
 
 namespace rihla::storage {
@@ -59,7 +60,8 @@ std::unique_lock<std::mutex> Database::QueueWriter(Mode mode) {
 // Runs `fn` once on the lease's session: between BEGIN and COMMIT for kWrite (and behind a
 // transaction pooler for kRead and kWriteStatement), bare otherwise.
 // When fn throws inside the transaction it rolls back first (a failed ROLLBACK marks the lease
-// broken) and rethrows. A failed BEGIN or COMMIT throws as is: there is nothing to roll back.
+// broken) and rethrows; so does a failure of the writes fn queued for the COMMIT. A failed
+// BEGIN or plain COMMIT throws as is: there is nothing to roll back.
 void Database::RunOnce(Mode mode, ConnectionPool::Lease& lease, const std::function<void(Tx&)>& fn) {
   Tx tx{lease.Session(), dialect_, lease.Statements(), begin_};
   bool in_transaction =
@@ -68,9 +70,15 @@ void Database::RunOnce(Mode mode, ConnectionPool::Lease& lease, const std::funct
     fn(tx);
     return;
   }
+  std::vector<QueuedWrite> queued;
+  if (mode == Mode::kWrite && dialect_.commit_with_writes != nullptr) tx.queued_writes = &queued;
   tx.sql << begin_;
   try {
     fn(tx);
+    if (!queued.empty()) {
+      dialect_.commit_with_writes(tx.sql, tx.statements, queued);
+      return;
+    }
   } catch (...) {
     try {
       tx.sql << kRollback;

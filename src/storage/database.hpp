@@ -9,12 +9,15 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "storage/connection_pool.hpp"
 #include "storage/database_url.hpp"
 #include "storage/dialect.hpp"
 
 namespace rihla::storage {
+
+struct QueuedWrite;  // commit_writes.hpp
 
 // A connection inside a Write transaction, or in autocommit for the other modes, with its
 // engine's traits. Repositories take it; it is valid only during the call that passed it.
@@ -28,6 +31,9 @@ struct Tx {
   // pooler the statements that set its timeouts, in one simple-query string (Raw callers that
   // run their own transactions, i.e. migrations, begin with it).
   std::string_view begin;
+  // Where ExecuteAtCommit (commit_writes.hpp) queues writes for the COMMIT: set inside a Write
+  // transaction on an engine with Dialect::commit_with_writes, nullptr elsewhere (they run at once).
+  std::vector<QueuedWrite>* queued_writes = nullptr;
 };
 
 class Database {

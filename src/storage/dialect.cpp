@@ -7,6 +7,8 @@
 
 #include <stdexcept>
 
+#include "storage/postgres_pipeline.hpp"
+
 namespace rihla::storage {
 namespace {
 
@@ -236,6 +238,7 @@ constexpr Dialect kDialects[] = {
         .unlock_migrations = NoMigrationLock,
         .finish_statement = KeepStatementAsIs,
         .forget_statement = ForgetPostgresStatement,
+        .commit_with_writes = PostgresCommitWithWrites,
         .classify = ClassifyPostgres,
     },
     {

@@ -20,6 +20,9 @@ class statement;
 
 namespace rihla::storage {
 
+class StatementCache;
+struct QueuedWrite;
+
 enum class Engine { kSqlite, kPostgres, kMysql };
 
 // What a database URL names, before a dialect turns it into its SOCI connection string.
@@ -89,6 +92,11 @@ struct Dialect {
   // and cannot throw: for a session that is closing or broken (PostgreSQL: the named statement
   // is not DEALLOCATEd; the server drops it with the session). Never throws.
   void (*forget_statement)(soci::statement& statement) noexcept;
+  // Sends `writes` (ExecuteAtCommit's queue, in order) and then COMMIT in one round trip, on
+  // a session inside a transaction; `statements` keeps what it prepares for reuse. Throws
+  // soci::soci_error for the first statement that failed (the transaction then needs a
+  // ROLLBACK) or a lost connection. nullptr: the engine runs each write at once.
+  void (*commit_with_writes)(soci::session& session, StatementCache& statements, std::span<const QueuedWrite> writes);
   // The engine's own error codes; nullopt leaves the error to ClassifyEngineError's generic rules.
   std::optional<EngineFailure> (*classify)(const soci::soci_error& error);
 };

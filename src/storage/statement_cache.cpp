@@ -45,6 +45,26 @@ void StatementCache::Give(const std::string& query, std::unique_ptr<soci::statem
 void StatementCache::Clear() noexcept {
   for (auto& [query, statement] : statements_) dialect_.forget_statement(*statement);
   statements_.clear();
+  server_prepared_.clear();  // the server drops them with the session
+}
+
+const std::string* StatementCache::PreparedName(const std::string& query) {
+  if (!enabled_) return nullptr;
+  auto it = server_prepared_.find(query);
+  if (it == server_prepared_.end()) return nullptr;
+  counters_.reuses.fetch_add(1, std::memory_order_relaxed);
+  return &it->second;
+}
+
+std::optional<std::string> StatementCache::NewName() {
+  counters_.prepares.fetch_add(1, std::memory_order_relaxed);
+  if (!enabled_ || server_prepared_.size() >= kCapacity) return std::nullopt;
+  // SOCI names its own statements "st_<n>"; these never clash with them.
+  return "rihla_w" + std::to_string(++names_given_);
+}
+
+void StatementCache::RememberPrepared(const std::string& query, std::string name) {
+  if (server_prepared_.size() < kCapacity) server_prepared_.emplace(query, std::move(name));
 }
 
 }  // namespace rihla::storage

@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -52,6 +53,16 @@ class StatementCache {
   // Drops every statement without a round trip (the server frees them with the session).
   void Clear() noexcept;
 
+  // Statements a dialect prepares itself, outside SOCI (PostgreSQL's pipelined writes,
+  // Dialect::commit_with_writes): the server-side name `query` is prepared under on this
+  // connection, or nullptr (counted as a reuse when found). NewName, for a query not prepared
+  // yet (counted as a prepare), gives a name never handed out on this connection before, or
+  // nullopt when caching is off or kCapacity is reached: the caller then runs it unnamed.
+  // RememberPrepared records that the server accepted `query` under that name.
+  const std::string* PreparedName(const std::string& query);
+  std::optional<std::string> NewName();
+  void RememberPrepared(const std::string& query, std::string name);
+
   bool enabled() const { return enabled_; }
   std::size_t size() const { return statements_.size(); }
 
@@ -60,6 +71,8 @@ class StatementCache {
   const bool enabled_;
   StatementCounters& counters_;
   std::unordered_map<std::string, std::unique_ptr<soci::statement>> statements_;
+  std::unordered_map<std::string, std::string> server_prepared_;  // query -> name
+  std::uint64_t names_given_ = 0;
 };
 
 }  // namespace rihla::storage

@@ -317,6 +317,97 @@ TEST_F(StorageTest, ConcurrentExpiryClaimsTakeDisjointBookings) {
   }
 }
 
+// InsertBooking and InsertCompletedRecord are writes sent with the COMMIT (on PostgreSQL in one
+// pipelined round trip; elsewhere at once): they commit together with the transaction's other
+// statements or not at all, and a refused one fails the whole Write, leaving the connection
+// usable. One connection, so that every run reuses it and its prepared statements.
+TEST_F(StorageTest, WritesSentWithTheCommitCommitTogetherOrNotAtAll) {
+  storage::Database db(storage::ParseDatabaseUrl(url_), TestOptions(1));
+  db.Write([&](storage::Tx& tx) {
+    storage::InsertUser(tx, domain::User{"usr_acw1", "acw@example.com", "hash"}, "acw@example.com", domain::NowMs());
+    storage::InsertFlight(tx, Flight("fl_acw001", 10), domain::NowMs());
+  });
+  auto booking = [](const std::string& id, int passengers) {
+    domain::Booking b{id, "usr_acw1", "fl_acw001", domain::BookingStatus::kPendingPayment, {}, {12345, "SAR"}, 1000, 2000};
+    for (int i = 0; i < passengers; ++i) b.passengers.push_back({"Given" + std::to_string(i), "O'Family"});
+    return b;
+  };
+  auto record = [](const std::string& id, const std::string& key, const std::string& changed_scope) {
+    idempotency::Record r;
+    r.id = id;
+    r.scope = "POST /v1/bookings";
+    r.principal = "user:usr_acw1";
+    r.key = key;
+    r.fingerprint = "fp";
+    r.state = "completed";
+    r.lease_token = "tok";
+    r.response_status = 201;
+    r.response_body = "{\"id\":\"" + id + "\"}";
+    r.created_ms = 1;
+    r.expires_ms = 2;
+    r.changed_scope = changed_scope;
+    r.completed_ms = 3;
+    return r;
+  };
+  auto seats = [&] {
+    std::optional<domain::Flight> f;
+    db.Read([&](storage::Tx& tx) { f = storage::FindFlight(tx, "fl_acw001"); });
+    return f ? f->seats_available : -1;
+  };
+
+  for (int run = 0; run < 3; ++run) {  // the first run prepares, the later ones reuse
+    std::string n = std::to_string(run);
+    db.Write([&](storage::Tx& tx) {
+      ASSERT_TRUE(storage::HoldSeats(tx, "fl_acw001", 2));
+      storage::InsertBooking(tx, booking("bk_acw00" + n, 2), 1500);
+      idempotency::InsertCompletedRecord(tx, record("idr_acw" + n, "key-" + n, run == 0 ? "" : "RUH-JED|d|economy"));
+    });
+  }
+  EXPECT_EQ(seats(), 4);
+  std::optional<domain::Booking> found;
+  std::optional<idempotency::Record> first, second;
+  db.Read([&](storage::Tx& tx) {
+    found = storage::FindBooking(tx, "bk_acw001");
+    first = idempotency::FindRecord(tx, "POST /v1/bookings", "user:usr_acw1", "key-0");
+    second = idempotency::FindRecord(tx, "POST /v1/bookings", "user:usr_acw1", "key-1");
+  });
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->total.minor, 12345);
+  EXPECT_EQ(found->expires_ms, 2000);
+  ASSERT_EQ(found->passengers.size(), 2u);
+  EXPECT_EQ(found->passengers[0].given_name, "Given0");  // in seq order
+  EXPECT_EQ(found->passengers[1].family_name, "O'Family");
+  ASSERT_TRUE(first.has_value() && second.has_value());
+  EXPECT_EQ(first->state, "completed");
+  EXPECT_EQ(first->response_body, "{\"id\":\"idr_acw0\"}");
+  EXPECT_EQ(first->changed_scope, "");  // stored as NULL
+  EXPECT_EQ(second->changed_scope, "RUH-JED|d|economy");
+  EXPECT_EQ(second->completed_ms, 3);
+
+  // A record for a key that exists: the Write fails with DuplicateKey, and its hold and its
+  // booking are rolled back with it.
+  for (int run = 0; run < 2; ++run) {
+    EXPECT_THROW(db.Write([&](storage::Tx& tx) {
+      ASSERT_TRUE(storage::HoldSeats(tx, "fl_acw001", 1));
+      storage::InsertBooking(tx, booking("bk_acwdup" + std::to_string(run), 1), 1500);
+      idempotency::InsertCompletedRecord(tx, record("idr_acwdup" + std::to_string(run), "key-0", ""));
+    }),
+                 DuplicateKey);
+  }
+  EXPECT_EQ(seats(), 4);
+  db.Read([&](storage::Tx& tx) { found = storage::FindBooking(tx, "bk_acwdup0"); });
+  EXPECT_FALSE(found.has_value());
+  // The one connection is still usable, for reads and for writes sent with the commit.
+  db.Write([&](storage::Tx& tx) {
+    ASSERT_TRUE(storage::HoldSeats(tx, "fl_acw001", 1));
+    storage::InsertBooking(tx, booking("bk_acw009", 1), 1500);
+  });
+  EXPECT_EQ(seats(), 3);
+  EXPECT_EQ(db.in_use(), 0u);
+  if (!TestOptions(1).prepared) return;
+  EXPECT_GT(db.statement_counters().reuses.load(), 0u);
+}
+
 TEST_F(StorageTest, UniqueColumnsOtherThanTheKeySurfaceAsDuplicateKey) {
   domain::User user{"usr_dup1", "Dup@Example.com", "hash"};
   db_->Write([&](storage::Tx& tx) { storage::InsertUser(tx, user, "dup@example.com", domain::NowMs()); });
