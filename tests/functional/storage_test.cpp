@@ -317,8 +317,8 @@ TEST_F(StorageTest, ConcurrentExpiryClaimsTakeDisjointBookings) {
   }
 }
 
-// InsertBooking and InsertCompletedRecord are writes sent with the COMMIT (on PostgreSQL in one
-// pipelined round trip; elsewhere at once): they commit together with the transaction's other
+// InsertBooking and InsertCompletedRecord are writes sent with the COMMIT (PostgreSQL: one
+// pipeline; MySQL/MariaDB: one multi-statement query; SQLite: at once): they commit together with the transaction's other
 // statements or not at all, and a refused one fails the whole Write, leaving the connection
 // usable. One connection, so that every run reuses it and its prepared statements.
 TEST_F(StorageTest, WritesSentWithTheCommitCommitTogetherOrNotAtAll) {
@@ -329,7 +329,7 @@ TEST_F(StorageTest, WritesSentWithTheCommitCommitTogetherOrNotAtAll) {
   });
   auto booking = [](const std::string& id, int passengers) {
     domain::Booking b{id, "usr_acw1", "fl_acw001", domain::BookingStatus::kPendingPayment, {}, {12345, "SAR"}, 1000, 2000};
-    for (int i = 0; i < passengers; ++i) b.passengers.push_back({"Given" + std::to_string(i), "O'Family"});
+    for (int i = 0; i < passengers; ++i) b.passengers.push_back({"Given" + std::to_string(i), "O'Fam\\ily; :x \u00e9"});
     return b;
   };
   auto record = [](const std::string& id, const std::string& key, const std::string& changed_scope) {
@@ -376,7 +376,7 @@ TEST_F(StorageTest, WritesSentWithTheCommitCommitTogetherOrNotAtAll) {
   EXPECT_EQ(found->expires_ms, 2000);
   ASSERT_EQ(found->passengers.size(), 2u);
   EXPECT_EQ(found->passengers[0].given_name, "Given0");  // in seq order
-  EXPECT_EQ(found->passengers[1].family_name, "O'Family");
+  EXPECT_EQ(found->passengers[1].family_name, "O'Fam\\ily; :x \u00e9");  // bound, not SQL
   ASSERT_TRUE(first.has_value() && second.has_value());
   EXPECT_EQ(first->state, "completed");
   EXPECT_EQ(first->response_body, "{\"id\":\"idr_acw0\"}");
