@@ -26,7 +26,8 @@ struct QueuedWrite;
 void PostgresCommitWithWrites(soci::session& session, StatementCache& statements, std::span<const QueuedWrite> writes);
 
 // `query` with SOCI's named placeholders (:name, each occurrence one parameter) numbered as
-// PostgreSQL's ($1, $2, ...), as SOCI's own PostgreSQL backend does (ReplacePlaceholders). Pure.
+// PostgreSQL's ($1, $2, ...), as SOCI's own PostgreSQL backend does. Leaves `::` casts and
+// quoted text alone. Pure.
 std::string PositionalPlaceholders(std::string_view query);
 
 }  // namespace rihla::storage

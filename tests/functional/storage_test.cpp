@@ -318,7 +318,7 @@ TEST_F(StorageTest, ConcurrentExpiryClaimsTakeDisjointBookings) {
 }
 
 // InsertBooking and InsertCompletedRecord are writes sent with the COMMIT (PostgreSQL: one
-// pipeline; MySQL/MariaDB: one multi-statement query; SQLite: at once): they commit together with the transaction's other
+// pipeline; elsewhere at once): they commit together with the transaction's other
 // statements or not at all, and a refused one fails the whole Write, leaving the connection
 // usable. One connection, so that every run reuses it and its prepared statements.
 TEST_F(StorageTest, WritesSentWithTheCommitCommitTogetherOrNotAtAll) {
