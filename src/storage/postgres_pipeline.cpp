@@ -145,6 +145,9 @@ void PostgresCommitWithWrites(soci::session& session, StatementCache& statements
   bool synced = sync != nullptr && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
   PQclear(sync);
   if (!synced) Fail(conn, "pipeline: no sync point", kConnectionFailure);
+  // Every result is read, so this cannot fail on a healthy connection; if it does, the session
+  // is dropped, and a COMMIT that did succeed is ambiguous to the caller exactly as a connection
+  // lost after COMMIT is (the idempotency record answers the retry).
   if (PQexitPipelineMode(conn) != 1) Fail(conn, "cannot leave pipeline mode", kConnectionFailure);
   if (error) throw soci::postgresql_soci_error(*error, error_state->c_str());
 }
