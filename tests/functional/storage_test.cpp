@@ -15,6 +15,7 @@
 
 #include "domain/errors.hpp"
 #include "domain/time.hpp"
+#include "idempotency/idempotency.hpp"
 #include "idempotency/record_store.hpp"
 #include "observability/logger.hpp"
 #include "storage/booking_repository.hpp"
@@ -406,6 +407,50 @@ TEST_F(StorageTest, WritesSentWithTheCommitCommitTogetherOrNotAtAll) {
   EXPECT_EQ(db.in_use(), 0u);
   if (!TestOptions(1).prepared) return;
   EXPECT_GT(db.statement_counters().reuses.load(), 0u);
+}
+
+// PostgreSQL's locked claim sends its record insert with the COMMIT. When another connection
+// commits a record for the same key while the operation runs (no lock stops a plain insert),
+// that insert fails at the commit: everything the operation wrote rolls back, and the request
+// answers the record that won, running the operation only once.
+TEST_F(StorageTest, ALockedClaimMeetingARecordCommittedMeanwhileRollsBackAndReplaysIt) {
+  if (db_->dialect().try_transaction_lock.empty()) GTEST_SKIP() << "the locked claim (PostgreSQL) only";
+  db_->Write([&](storage::Tx& tx) { storage::InsertFlight(tx, Flight("fl_lcm001", 5), domain::NowMs()); });
+  Metrics metrics;
+  idempotency::Executor executor(*db_, idempotency::Options{}, metrics,
+                                 [](const ApiError&, std::string_view) { return idempotency::StoredResponse{400, "x"}; },
+                                 nullptr);
+  RequestContext ctx;
+  ctx.correlation_id = "corr-lcm";
+  ctx.logger = logger_.get();
+  const idempotency::Request request{"POST /v1/things", "user:u1", "k-meanwhile", "fp-1", false};
+  idempotency::Record theirs;
+  theirs.id = "idr_theirs";
+  theirs.scope = request.scope;
+  theirs.principal = request.principal;
+  theirs.key = request.key;
+  theirs.fingerprint = request.fingerprint;
+  theirs.state = "completed";
+  theirs.lease_token = "tok";
+  theirs.response_status = 201;
+  theirs.response_body = "theirs";
+  theirs.created_ms = domain::NowMs();
+  theirs.expires_ms = theirs.created_ms + 3'600'000;
+  theirs.completed_ms = theirs.created_ms;
+  int calls = 0;
+  idempotency::Result result = executor.Run(ctx, request, [&](storage::Tx& tx) {
+    ++calls;
+    EXPECT_TRUE(storage::HoldSeats(tx, "fl_lcm001", 2));
+    db_->WriteStatement([&](storage::Tx& other) { idempotency::InsertCompletedRecord(other, theirs); });
+    return idempotency::Outcome{201, "ours", std::nullopt, std::nullopt};
+  });
+  EXPECT_EQ(calls, 1);
+  EXPECT_TRUE(result.replayed);
+  EXPECT_EQ(result.body, "theirs");
+  std::optional<domain::Flight> f;
+  db_->Read([&](storage::Tx& tx) { f = storage::FindFlight(tx, "fl_lcm001"); });
+  EXPECT_EQ(f->seats_available, 5);  // the hold rolled back with the refused insert
+  EXPECT_EQ(db_->in_use(), 0u);
 }
 
 TEST_F(StorageTest, UniqueColumnsOtherThanTheKeySurfaceAsDuplicateKey) {
