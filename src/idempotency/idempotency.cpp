@@ -117,7 +117,8 @@ Executor::Executor(storage::Database& db, Options options, Metrics& metrics, Err
       requests_(metrics.Family(metric::kIdempotencyRequests)),
       render_(std::move(render)),
       group_(group),
-      locked_claims_(group == nullptr && !db.dialect().try_transaction_lock.empty()) {
+      locked_claims_(group == nullptr && !db.dialect().try_transaction_lock.empty()),
+      no_wait_prefix_(group == nullptr && !locked_claims_ ? std::string(db.NoWaitInsertPrefix()) : std::string()) {
   if (!render_) throw std::invalid_argument("idempotency::Executor needs an error renderer");
 }
 
@@ -253,8 +254,8 @@ Result Executor::Run(RequestContext& ctx, const Request& request, const Operatio
   }
   for (;;) {
     std::optional<Record> known;
-    if (locked_claims_) {
-      auto locked = ExecuteLocked(ctx, request, op);
+    if (locked_claims_ || !no_wait_prefix_.empty()) {
+      auto locked = locked_claims_ ? ExecuteLocked(ctx, request, op) : ExecuteNoWait(ctx, request, op);
       if (auto* answer = std::get_if<Result>(&locked)) return std::move(*answer);
       auto* record = std::get_if<Record>(&locked);
       if (record == nullptr) continue;  // a record committed meanwhile: look again
@@ -355,31 +356,77 @@ std::variant<Result, Record, std::monostate> Executor::ExecuteLocked(RequestCont
   } catch (const ApiError&) {
     if (!problem) throw;
     // The lock ended with the rollback; the answer is whichever record commits first.
-    record.state = "completed";
-    record.response_status = problem->status;
-    record.response_body = std::move(problem->body);
-    record.completed_ms = domain::NowMs();
-    try {
-      db_.WriteStatement([&](storage::Tx& tx) { InsertCompletedRecord(tx, record); });
-    } catch (const DuplicateKey&) {
-      return std::monostate{};  // another request's answer committed first
-    }
-    Count("executed");
-    return Result{record.response_status, record.response_body, false, {}, problem_code};
+    if (auto stored = StoreProblemRecord(std::move(record), std::move(*problem), problem_code)) return *stored;
+    return std::monostate{};
   } catch (const DuplicateKey&) {
     if (inserting) return std::monostate{};  // a record committed since our read
     throw;
   }
   if (found) return std::move(*found);
-  if (!locked) {
-    if (MayWait(ctx, request)) {
-      Count("parked");
-      throw NotReady(ParkFor(std::chrono::steady_clock::now() - ctx.started));
-    }
-    Count("in_progress");
-    throw InProgressUncommitted();
+  if (!locked) HeldElsewhere(ctx, request);
+  return Committed(std::move(answer));
+}
+
+std::variant<Result, Record, std::monostate> Executor::ExecuteNoWait(RequestContext& ctx, const Request& request,
+                                                                     const Operation& op) {
+  Record record = NewClaimRecord(request, domain::NowMs());
+  const Claim claim{record.id, record.lease_token};
+  NoWaitInsert claimed = NoWaitInsert::kInserted;
+  std::optional<Record> found;
+  std::optional<StoredResponse> problem;  // a 4xx the operation threw
+  ErrorCode problem_code = ErrorCode::kInternal;
+  Result answer;
+  try {
+    db_.Write([&](storage::Tx& tx) {
+      found.reset();  // Write may re-run fn after a conflict
+      problem.reset();
+      claimed = InsertRecordWithoutWaiting(tx, no_wait_prefix_, record);
+      if (claimed == NoWaitInsert::kHeld) return;  // nothing written
+      if (claimed == NoWaitInsert::kExists) {
+        found = FindRecord(tx, request.scope, request.principal, request.key);  // committed: visible
+        return;
+      }
+      TriggerFault(options_.fault, FaultPoint::kSlowOperation);  // holds the key, not yet executed
+      Outcome outcome = RunOperation(ctx, tx, op, problem, problem_code);
+      answer = Complete(ctx, tx, claim, std::move(outcome));
+      TriggerFault(options_.fault, FaultPoint::kBeforeCommit);
+    });
+  } catch (const ApiError&) {
+    if (!problem) throw;
+    // The claim rolled back with the operation; the answer is whichever record commits first.
+    if (auto stored = StoreProblemRecord(std::move(record), std::move(*problem), problem_code)) return *stored;
+    return std::monostate{};
+  }
+  if (claimed == NoWaitInsert::kHeld) HeldElsewhere(ctx, request);
+  if (claimed == NoWaitInsert::kExists) {
+    if (found) return std::move(*found);
+    return std::monostate{};  // deleted (retention) since the insert: look again
   }
   return Committed(std::move(answer));
+}
+
+std::optional<Result> Executor::StoreProblemRecord(Record record, StoredResponse problem, ErrorCode code) {
+  record.state = "completed";
+  record.response_status = problem.status;
+  record.response_body = std::move(problem.body);
+  record.locked_until = 0;
+  record.completed_ms = domain::NowMs();
+  try {
+    db_.WriteStatement([&](storage::Tx& tx) { InsertCompletedRecord(tx, record); });
+  } catch (const DuplicateKey&) {
+    return std::nullopt;  // another request's answer committed first
+  }
+  Count("executed");
+  return Result{record.response_status, std::move(record.response_body), false, {}, code};
+}
+
+void Executor::HeldElsewhere(const RequestContext& ctx, const Request& request) {
+  if (MayWait(ctx, request)) {
+    Count("parked");
+    throw NotReady(ParkFor(std::chrono::steady_clock::now() - ctx.started));
+  }
+  Count("in_progress");
+  throw InProgressUncommitted();
 }
 
 std::optional<Result> Executor::ExecuteGrouped(RequestContext& ctx, const Request& request, const Operation& op) {

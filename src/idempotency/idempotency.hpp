@@ -41,6 +41,13 @@
 // roll back, and the request look again. A 4xx the operation threw is rolled back and stored
 // right after in its own statement (the same race: whichever record commits first is the
 // answer). A crash rolls everything back and ends the lock: no lease to wait out.
+// No-wait claim (server engines without such a lock but with an INSERT that does not wait,
+// MariaDB; no group commit): the transaction's first statement inserts the 'started' claim
+// without waiting for a concurrent holder of the key: held by an uncommitted transaction ->
+// 409 (or park) at once; a committed record -> read and judged as in step 1; inserted -> the
+// operation runs and step 2 completes the record, in the same transaction (a read, a commit
+// and a round trip fewer than step 1). A 4xx is rolled back and stored after, as for the
+// locked claim. A crash rolls the claim back with everything else: no lease to wait out.
 // The stored record keeps the cache scope its operation changed (with the answer, in the same
 // transaction), so that a replay can hand it back for the caller to invalidate again.
 //
@@ -167,6 +174,17 @@ class Executor {
   // Throws 409 in-progress (or NotReady) while the lock is held elsewhere.
   std::variant<Result, Record, std::monostate> ExecuteLocked(RequestContext& ctx, const Request& request,
                                                              const Operation& op);
+  // Steps 1 and 2 as one transaction whose first statement is the no-wait claim (the file
+  // comment). Returns as ExecuteLocked does.
+  std::variant<Result, Record, std::monostate> ExecuteNoWait(RequestContext& ctx, const Request& request,
+                                                             const Operation& op);
+  // A 4xx the operation of a claim-in-transaction path threw, after the rollback: inserts
+  // `record` completed with it in its own statement. nullopt: another request's record
+  // committed first (look again).
+  std::optional<Result> StoreProblemRecord(Record record, StoredResponse problem, ErrorCode code);
+  // After a claim-in-transaction path found the key held by an uncommitted transaction:
+  // throws NotReady (park) or 409 in-progress.
+  [[noreturn]] void HeldElsewhere(const RequestContext& ctx, const Request& request);
   // A new 'started' record for `request` with a fresh lease, from `now_ms`.
   Record NewClaimRecord(const Request& request, std::int64_t now_ms) const;
   // One indexed read of the request's record, outside any write transaction.
@@ -211,6 +229,9 @@ class Executor {
   ErrorRenderer render_;
   storage::GroupCommit* group_;
   const bool locked_claims_;  // no group commit, and the engine has a try_transaction_lock
+  // No group commit, no transaction lock, and the server has a no-wait INSERT: its prefix
+  // (Database::NoWaitInsertPrefix); empty otherwise.
+  const std::string no_wait_prefix_;
 
   // Keys of this process's requests that wait for (or run in) a group commit batch, as
   // scope \n principal \n key. Only with group commit.

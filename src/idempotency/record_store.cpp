@@ -3,6 +3,7 @@
 #include <soci/soci.h>
 
 #include "storage/commit_writes.hpp"
+#include "storage/engine_errors.hpp"
 #include "storage/statement.hpp"
 
 namespace rihla::idempotency {
@@ -88,6 +89,22 @@ void InsertRecord(storage::Tx& tx, const Record& r) {
   long long lu = r.locked_until, c = r.created_ms, e = r.expires_ms;
   storage::Execute(tx, kInsert, soci::use(r.id), soci::use(r.scope), soci::use(r.principal), soci::use(r.key),
                    soci::use(r.fingerprint), soci::use(r.lease_token), soci::use(lu), soci::use(c), soci::use(e));
+}
+
+NoWaitInsert InsertRecordWithoutWaiting(storage::Tx& tx, std::string_view no_wait_prefix, const Record& r) {
+  long long lu = r.locked_until, c = r.created_ms, e = r.expires_ms;
+  try {
+    storage::Execute(tx, std::string(no_wait_prefix) + kInsert, soci::use(r.id), soci::use(r.scope),
+                     soci::use(r.principal), soci::use(r.key), soci::use(r.fingerprint), soci::use(r.lease_token),
+                     soci::use(lu), soci::use(c), soci::use(e));
+  } catch (const soci::soci_error& error) {
+    switch (storage::ClassifyEngineError(error, tx.dialect)) {
+      case storage::EngineFailure::kDuplicate: return NoWaitInsert::kExists;
+      case storage::EngineFailure::kRetry: return NoWaitInsert::kHeld;  // the lock wait of 0 s timed out
+      default: throw;
+    }
+  }
+  return NoWaitInsert::kInserted;
 }
 
 void InsertCompletedRecord(storage::Tx& tx, const Record& r) {

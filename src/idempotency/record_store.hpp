@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "storage/database.hpp"
@@ -40,6 +41,12 @@ struct LockedRead {
 };
 LockedRead LockAndFindRecord(storage::Tx& tx, std::int64_t lock_key, const std::string& scope,
                              const std::string& principal, const std::string& key);
+// Inserts `record` ('started') without waiting, where the engine can
+// (Database::NoWaitInsertPrefix(), passed as `no_wait_prefix`): kHeld when another, uncommitted
+// transaction holds the same key (it is in flight), kExists when a committed record has it.
+// Only the statement fails then; the transaction stays usable.
+enum class NoWaitInsert { kInserted, kHeld, kExists };
+NoWaitInsert InsertRecordWithoutWaiting(storage::Tx& tx, std::string_view no_wait_prefix, const Record& record);
 // Takes over a 'started' record whose lease ended before now_ms, if it still has old_token.
 bool TakeOverRecord(storage::Tx& tx, const std::string& id, const std::string& old_token, const std::string& new_token,
                     std::int64_t now_ms, std::int64_t locked_until);

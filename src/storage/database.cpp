@@ -126,4 +126,19 @@ bool Database::Ping() {
   }
 }
 
+std::string_view Database::NoWaitInsertPrefix() {
+  int known = no_wait_insert_.load(std::memory_order_acquire);
+  if (known < 0) {
+    bool available = false;
+    if (!dialect_.no_wait_insert.empty()) {
+      Raw([&](Tx& tx) {
+        available = dialect_.no_wait_insert_available == nullptr || dialect_.no_wait_insert_available(tx.sql);
+      });
+    }
+    known = available ? 1 : 0;
+    no_wait_insert_.store(known, std::memory_order_release);
+  }
+  return known == 1 ? dialect_.no_wait_insert : std::string_view();
+}
+
 }  // namespace rihla::storage

@@ -5,6 +5,7 @@
 // (domain/errors.hpp).
 //
 // Thread-safe. Calls block: call them from worker threads, never from an I/O thread.
+#include <atomic>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -72,6 +73,11 @@ class Database {
   // True when a trivial query succeeds within the timeouts.
   bool Ping();
 
+  // Dialect::no_wait_insert when the connected server accepts it, otherwise empty. Asks the
+  // server on the first call (throws StorageUnavailable when it cannot be reached, and asks
+  // again next time), then remembers the answer.
+  std::string_view NoWaitInsertPrefix();
+
   const Dialect& dialect() const { return dialect_; }
   std::size_t pool_size() const { return pool_.size(); }
   // Statements prepared and reuses of prepared ones, over every connection.
@@ -92,6 +98,8 @@ class Database {
   // here instead of in SQLite's busy handler, whose sleeping back-off inflates tail latency.
   // Other processes on the same file still meet the busy timeout.
   std::mutex writer_mu_;
+  // NoWaitInsertPrefix's answer: -1 not asked yet, 0 no, 1 yes.
+  std::atomic<int> no_wait_insert_{-1};
 };
 
 }  // namespace rihla::storage

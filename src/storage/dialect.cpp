@@ -171,6 +171,14 @@ void UnlockMysqlMigrations(soci::session& session) {
   session << kMysqlMigrationUnlock, soci::into(released);
 }
 
+// MariaDB (10.3+) accepts `SET STATEMENT innodb_lock_wait_timeout=0 FOR ...`; MySQL has no
+// SET STATEMENT and its lock wait timeout is at least 1 s. Both name themselves in VERSION().
+bool MysqlServerIsMariadb(soci::session& session) {
+  std::string version;
+  session << "SELECT VERSION()", soci::into(version);
+  return Contains(version, "MariaDB");
+}
+
 std::optional<EngineFailure> ClassifyMysql(const soci::soci_error& e) {
   const auto* my = dynamic_cast<const soci::mysql_soci_error*>(&e);
   if (my == nullptr) return std::nullopt;
@@ -256,6 +264,8 @@ constexpr Dialect kDialects[] = {
         .claim_rows_suffix = " FOR UPDATE SKIP LOCKED",  // PostgreSQL 9.5+, MySQL 8.0+, MariaDB 10.6+
         .update_returning = false,
         .try_transaction_lock = "",
+        .no_wait_insert = "SET STATEMENT innodb_lock_wait_timeout=0 FOR ",
+        .no_wait_insert_available = MysqlServerIsMariadb,
         .lock_migrations = LockMysqlMigrations,
         .migration_lock_per_transaction = false,
         .unlock_migrations = UnlockMysqlMigrations,

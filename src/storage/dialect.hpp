@@ -78,6 +78,16 @@ struct Dialect {
   // safe behind a transaction pooler. Empty when the engine has none. With it the idempotency
   // executor claims a fresh key inside the business transaction (docs/idempotency.md).
   std::string_view try_transaction_lock;
+  // Where the engine has no such lock: a prefix that makes the INSERT after it answer at once
+  // instead of waiting when another, uncommitted transaction holds the same unique key; the
+  // engine then reports a lock wait timeout (classified kRetry, though it is not to be re-run)
+  // and, for a committed row, a duplicate key as usual. Empty when the engine has none.
+  // `no_wait_insert_available` tells whether the connected server accepts it (the mysql
+  // dialect serves MariaDB, which does, and MySQL, which does not); it throws soci::soci_error.
+  // With it the idempotency executor claims a fresh key as the first statement of the business
+  // transaction (docs/idempotency.md).
+  std::string_view no_wait_insert;
+  bool (*no_wait_insert_available)(soci::session& session) = nullptr;
   // Serialize `migrate` runs across processes. With migration_lock_per_transaction the lock is
   // taken inside each migration's transaction and ends with it (unlock is a no-op); otherwise
   // it is a session lock around all of them and unlock must be called on the session that

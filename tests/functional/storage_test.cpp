@@ -453,6 +453,112 @@ TEST_F(StorageTest, ALockedClaimMeetingARecordCommittedMeanwhileRollsBackAndRepl
   EXPECT_EQ(db_->in_use(), 0u);
 }
 
+// MariaDB's no-wait claim: the claim is the business transaction's first statement, so while
+// one request runs, a repeat learns at once (not after the lock wait timeout) that the key is in
+// flight; once the first commits, the repeat replays it. A failure rolls the claim back with
+// everything else (the key stays free), and a 4xx is stored with no write behind.
+TEST_F(StorageTest, TheNoWaitClaimAnswersInProgressAtOnceAndCommitsWithItsOperation) {
+  if (db_->NoWaitInsertPrefix().empty()) GTEST_SKIP() << "the no-wait claim (MariaDB) only";
+  db_->Write([&](storage::Tx& tx) { storage::InsertFlight(tx, Flight("fl_nwc001", 5), domain::NowMs()); });
+  Metrics metrics;
+  idempotency::Executor executor(*db_, idempotency::Options{}, metrics,
+                                 [](const ApiError& e, std::string_view) {
+                                   return idempotency::StoredResponse{e.code() == ErrorCode::kSoldOut ? 409 : 500,
+                                                                      "problem"};
+                                 },
+                                 nullptr);
+  RequestContext ctx;
+  ctx.correlation_id = "corr-nwc";
+  ctx.logger = logger_.get();
+  auto seats = [&] {
+    std::optional<domain::Flight> f;
+    db_->Read([&](storage::Tx& tx) { f = storage::FindFlight(tx, "fl_nwc001"); });
+    return f->seats_available;
+  };
+  auto record = [&](const std::string& key) {
+    std::optional<idempotency::Record> r;
+    db_->Read([&](storage::Tx& tx) { r = idempotency::FindRecord(tx, "POST /v1/things", "user:u1", key); });
+    return r;
+  };
+  const idempotency::Request request{"POST /v1/things", "user:u1", "k-nowait", "fp-1", false};
+  std::latch inside(1), release(1);
+  std::atomic<int> calls{0};
+  idempotency::Result first;
+  std::thread holder([&] {
+    RequestContext own;
+    own.correlation_id = "corr-nwc-1";
+    own.logger = logger_.get();
+    first = executor.Run(own, request, [&](storage::Tx& tx) {
+      ++calls;
+      EXPECT_TRUE(storage::HoldSeats(tx, "fl_nwc001", 2));
+      inside.count_down();
+      release.wait();
+      return idempotency::Outcome{201, "first", std::nullopt, std::nullopt};
+    });
+  });
+  inside.wait();
+  auto started = std::chrono::steady_clock::now();
+  try {
+    executor.Run(ctx, request, [&](storage::Tx&) {
+      ++calls;
+      return idempotency::Outcome{201, "second", std::nullopt, std::nullopt};
+    });
+    ADD_FAILURE() << "a repeat of an in-flight key must not execute";
+  } catch (const ApiError& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kIdempotencyInProgress);
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2)) << "answered without waiting";
+  idempotency::Request parks = request;
+  parks.wait_for_inflight = true;
+  ctx.started = std::chrono::steady_clock::now();
+  ctx.deadline = ctx.started + std::chrono::seconds(30);
+  EXPECT_THROW(executor.Run(ctx, parks, [&](storage::Tx&) { return idempotency::Outcome{}; }), NotReady);
+  EXPECT_FALSE(record("k-nowait").has_value()) << "the claim is not committed before its operation";
+  release.count_down();
+  holder.join();
+  EXPECT_EQ(first.status, 201);
+  EXPECT_FALSE(first.replayed);
+  EXPECT_EQ(seats(), 3);
+  auto stored = record("k-nowait");
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->state, "completed");
+  idempotency::Result replay = executor.Run(ctx, request, [&](storage::Tx&) {
+    ++calls;
+    return idempotency::Outcome{201, "again", std::nullopt, std::nullopt};
+  });
+  EXPECT_TRUE(replay.replayed);
+  EXPECT_EQ(replay.body, "first");
+  EXPECT_EQ(calls.load(), 1);
+
+  // A failure (not an ApiError) rolls back the hold and the claim: the key is free again.
+  const idempotency::Request failing{"POST /v1/things", "user:u1", "k-fails", "fp-2", false};
+  EXPECT_THROW(executor.Run(ctx, failing,
+                            [&](storage::Tx& tx) -> idempotency::Outcome {
+                              EXPECT_TRUE(storage::HoldSeats(tx, "fl_nwc001", 1));
+                              throw std::runtime_error("the operation failed");
+                            }),
+               std::runtime_error);
+  EXPECT_FALSE(record("k-fails").has_value());
+  EXPECT_EQ(seats(), 3);
+  EXPECT_EQ(executor.Run(ctx, failing, [&](storage::Tx&) { return idempotency::Outcome{201, "ok", {}, {}}; }).body,
+            "ok");
+
+  // A 4xx: the hold rolls back, the problem is the stored answer.
+  const idempotency::Request sold_out{"POST /v1/things", "user:u1", "k-4xx", "fp-3", false};
+  idempotency::Result refused = executor.Run(ctx, sold_out, [&](storage::Tx& tx) -> idempotency::Outcome {
+    EXPECT_TRUE(storage::HoldSeats(tx, "fl_nwc001", 1));
+    throw ApiError(ErrorCode::kSoldOut, "sold out");
+  });
+  EXPECT_EQ(refused.status, 409);
+  EXPECT_EQ(seats(), 3);
+  auto problem = record("k-4xx");
+  ASSERT_TRUE(problem.has_value());
+  EXPECT_EQ(problem->state, "completed");
+  EXPECT_EQ(problem->response_status, 409);
+  EXPECT_TRUE(executor.Run(ctx, sold_out, [&](storage::Tx&) { return idempotency::Outcome{}; }).replayed);
+  EXPECT_EQ(db_->in_use(), 0u);
+}
+
 TEST_F(StorageTest, UniqueColumnsOtherThanTheKeySurfaceAsDuplicateKey) {
   domain::User user{"usr_dup1", "Dup@Example.com", "hash"};
   db_->Write([&](storage::Tx& tx) { storage::InsertUser(tx, user, "dup@example.com", domain::NowMs()); });
