@@ -409,7 +409,6 @@ std::optional<Result> Executor::StoreProblemRecord(Record record, StoredResponse
   record.state = "completed";
   record.response_status = problem.status;
   record.response_body = std::move(problem.body);
-  record.locked_until = 0;
   record.completed_ms = domain::NowMs();
   try {
     db_.WriteStatement([&](storage::Tx& tx) { InsertCompletedRecord(tx, record); });
