@@ -315,6 +315,13 @@ Result Executor::Complete(RequestContext& ctx, storage::Tx& tx, const Claim& cla
   return answer;
 }
 
+Result Executor::CompleteOwn(RequestContext& ctx, storage::Tx& tx, const Claim& claim, Outcome outcome) {
+  Result answer = Answer(ctx, std::move(outcome));
+  CompleteOwnRecord(tx, claim.id, answer.status, answer.body,
+                    answer.changed_scope ? answer.changed_scope->Key() : std::string(), domain::NowMs());
+  return answer;
+}
+
 std::variant<Result, Record, std::monostate> Executor::ExecuteLocked(RequestContext& ctx, const Request& request,
                                                                      const Operation& op) {
   const std::int64_t lock_key = LockKey(request);
@@ -377,10 +384,12 @@ std::variant<Result, Record, std::monostate> Executor::ExecuteNoWait(RequestCont
   ErrorCode problem_code = ErrorCode::kInternal;
   Result answer;
   try {
-    db_.Write([&](storage::Tx& tx) {
+    // The claim is the transaction's first statement, sent with its BEGIN where the engine can.
+    db_.WriteStartingWith(NoWaitInsertStatement(no_wait_prefix_, record), [&](storage::Tx& tx,
+                                                                             std::exception_ptr claim_error) {
       found.reset();  // Write may re-run fn after a conflict
       problem.reset();
-      claimed = InsertRecordWithoutWaiting(tx, no_wait_prefix_, record);
+      claimed = JudgeNoWaitInsert(claim_error, tx.dialect);
       if (claimed == NoWaitInsert::kHeld) return;  // nothing written
       if (claimed == NoWaitInsert::kExists) {
         found = FindRecord(tx, request.scope, request.principal, request.key);  // committed: visible
@@ -388,7 +397,7 @@ std::variant<Result, Record, std::monostate> Executor::ExecuteNoWait(RequestCont
       }
       TriggerFault(options_.fault, FaultPoint::kSlowOperation);  // holds the key, not yet executed
       Outcome outcome = RunOperation(ctx, tx, op, problem, problem_code);
-      answer = Complete(ctx, tx, claim, std::move(outcome));
+      answer = CompleteOwn(ctx, tx, claim, std::move(outcome));
       TriggerFault(options_.fault, FaultPoint::kBeforeCommit);
     });
   } catch (const ApiError&) {

@@ -206,6 +206,9 @@ class Executor {
   // Throws the outcome's error when it renders as 5xx, kIdempotencyInProgress when our lease
   // was taken over.
   Result Complete(RequestContext& ctx, storage::Tx& tx, const Claim& claim, Outcome outcome);
+  // Complete for a record this transaction inserted (ExecuteNoWait): there is no lease to lose,
+  // and the store is sent with the COMMIT where the engine can (CompleteOwnRecord).
+  Result CompleteOwn(RequestContext& ctx, storage::Tx& tx, const Claim& claim, Outcome outcome);
   // Runs `op` inside tx. A 4xx ApiError it throws is rendered into `problem` (and its code)
   // and rethrown, so that the transaction rolls back and the caller stores the problem after.
   Outcome RunOperation(RequestContext& ctx, storage::Tx& tx, const Operation& op,

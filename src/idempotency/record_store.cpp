@@ -34,6 +34,9 @@ constexpr const char* kComplete =
     "UPDATE idempotency_records SET state = 'completed', response_status = :st, response_body = :b,"
     " changed_scope = :cs, completed_at = :ca, locked_until = 0"
     " WHERE id = :id AND state = 'started' AND lease_token = :lt";
+constexpr const char* kCompleteOwn =
+    "UPDATE idempotency_records SET state = 'completed', response_status = :st, response_body = :b,"
+    " changed_scope = :cs, completed_at = :ca, locked_until = 0 WHERE id = :id";
 constexpr const char* kDeleteClaim =
     "DELETE FROM idempotency_records WHERE id = :id AND state = 'started' AND lease_token = :lt";
 // One statement deletes a batch. The batch is picked in a derived table because MySQL cannot
@@ -91,20 +94,24 @@ void InsertRecord(storage::Tx& tx, const Record& r) {
                    soci::use(r.fingerprint), soci::use(r.lease_token), soci::use(lu), soci::use(c), soci::use(e));
 }
 
-NoWaitInsert InsertRecordWithoutWaiting(storage::Tx& tx, std::string_view no_wait_prefix, const Record& r) {
-  long long lu = r.locked_until, c = r.created_ms, e = r.expires_ms;
+storage::QueuedWrite NoWaitInsertStatement(std::string_view no_wait_prefix, const Record& r) {
+  return storage::QueuedWrite{std::string(no_wait_prefix) + kInsert,
+                              {r.id, r.scope, r.principal, r.key, r.fingerprint, r.lease_token,
+                               static_cast<long long>(r.locked_until), static_cast<long long>(r.created_ms),
+                               static_cast<long long>(r.expires_ms)}};
+}
+
+NoWaitInsert JudgeNoWaitInsert(const std::exception_ptr& error, const storage::Dialect& dialect) {
+  if (error == nullptr) return NoWaitInsert::kInserted;
   try {
-    storage::Execute(tx, std::string(no_wait_prefix) + kInsert, soci::use(r.id), soci::use(r.scope),
-                     soci::use(r.principal), soci::use(r.key), soci::use(r.fingerprint), soci::use(r.lease_token),
-                     soci::use(lu), soci::use(c), soci::use(e));
-  } catch (const soci::soci_error& error) {
-    switch (storage::ClassifyEngineError(error, tx.dialect)) {
+    std::rethrow_exception(error);
+  } catch (const soci::soci_error& e) {
+    switch (storage::ClassifyEngineError(e, dialect)) {
       case storage::EngineFailure::kDuplicate: return NoWaitInsert::kExists;
       case storage::EngineFailure::kRetry: return NoWaitInsert::kHeld;  // the lock wait of 0 s timed out
       default: throw;
     }
   }
-  return NoWaitInsert::kInserted;
 }
 
 void InsertCompletedRecord(storage::Tx& tx, const Record& r) {
@@ -166,6 +173,13 @@ bool CompleteRecord(storage::Tx& tx, const std::string& id, const std::string& l
                         soci::use(completed), soci::use(id), soci::use(lease_token));
   st->execute(true);
   return st->get_affected_rows() == 1;
+}
+
+void CompleteOwnRecord(storage::Tx& tx, const std::string& id, int status, const std::string& body,
+                       const std::string& changed_scope, std::int64_t completed_ms) {
+  storage::ExecuteAtCommit(tx, kCompleteOwn,
+                           {static_cast<long long>(status), body, storage::TextOrNull(changed_scope),
+                            static_cast<long long>(completed_ms), id});
 }
 
 void DeleteClaim(storage::Tx& tx, const std::string& id, const std::string& lease_token) {

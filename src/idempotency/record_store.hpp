@@ -1,11 +1,13 @@
 #pragma once
 // SQL for idempotency_records. Every function runs inside the caller's Tx.
 #include <cstdint>
+#include <exception>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "storage/commit_writes.hpp"
 #include "storage/database.hpp"
 
 namespace rihla::idempotency {
@@ -41,12 +43,15 @@ struct LockedRead {
 };
 LockedRead LockAndFindRecord(storage::Tx& tx, std::int64_t lock_key, const std::string& scope,
                              const std::string& principal, const std::string& key);
-// Inserts `record` ('started') without waiting, where the engine can
-// (Database::NoWaitInsertPrefix(), passed as `no_wait_prefix`): kHeld when another, uncommitted
-// transaction holds the same key (it is in flight), kExists when a committed record has it.
-// Only the statement fails then; the transaction stays usable.
+// The INSERT of `record` ('started') without waiting, where the engine can
+// (Database::NoWaitInsertPrefix(), passed as `no_wait_prefix`), run by the caller (as the
+// first write of Database::WriteStartingWith). JudgeNoWaitInsert says what its error (nullptr:
+// none) means: kHeld when another, uncommitted transaction holds the same key (it is in
+// flight), kExists when a committed record has it; only the statement failed then, the
+// transaction stays usable. Any other error is rethrown.
 enum class NoWaitInsert { kInserted, kHeld, kExists };
-NoWaitInsert InsertRecordWithoutWaiting(storage::Tx& tx, std::string_view no_wait_prefix, const Record& record);
+storage::QueuedWrite NoWaitInsertStatement(std::string_view no_wait_prefix, const Record& record);
+NoWaitInsert JudgeNoWaitInsert(const std::exception_ptr& error, const storage::Dialect& dialect);
 // Takes over a 'started' record whose lease ended before now_ms, if it still has old_token.
 bool TakeOverRecord(storage::Tx& tx, const std::string& id, const std::string& old_token, const std::string& new_token,
                     std::int64_t now_ms, std::int64_t locked_until);
@@ -54,6 +59,12 @@ bool TakeOverRecord(storage::Tx& tx, const std::string& id, const std::string& o
 // time, only while `lease_token` still holds the record.
 bool CompleteRecord(storage::Tx& tx, const std::string& id, const std::string& lease_token, int status,
                     const std::string& body, const std::string& changed_scope, std::int64_t completed_ms);
+// CompleteRecord for a record that this transaction inserted itself (JudgeNoWaitInsert
+// returned kInserted): the transaction holds its row, so no lease can have been lost and the
+// update needs no answer. A write sent with the COMMIT where the engine can
+// (storage/commit_writes.hpp).
+void CompleteOwnRecord(storage::Tx& tx, const std::string& id, int status, const std::string& body,
+                       const std::string& changed_scope, std::int64_t completed_ms);
 // Deletes a 'started' record held by `lease_token` (the operation failed with a 5xx).
 void DeleteClaim(storage::Tx& tx, const std::string& id, const std::string& lease_token);
 // Deletes at most `limit` records past expires_at whose lease (if started) is over too, oldest

@@ -7,15 +7,21 @@
 namespace rihla::storage {
 
 void ExecuteAtCommit(Tx& tx, std::string query, std::vector<SqlValue> values) {
+  QueuedWrite write{std::move(query), std::move(values)};
   if (tx.queued_writes != nullptr) {
-    tx.queued_writes->push_back(QueuedWrite{std::move(query), std::move(values)});
+    tx.queued_writes->push_back(std::move(write));
     return;
   }
-  // At once, through the connection's statement cache. A NULL is bound as an empty string with
-  // a null indicator; the indicators live until the statement is done.
+  ExecuteWrite(tx, write);
+}
+
+void ExecuteWrite(Tx& tx, const QueuedWrite& write) {
+  // A NULL is bound as an empty string with a null indicator; the indicators live until the
+  // statement is done.
   static const std::string kNullText;
+  const std::vector<SqlValue>& values = write.values;
   std::vector<soci::indicator> null_indicators(values.size(), soci::i_null);
-  Statement st(tx, std::move(query), Statement::kDeferBind);
+  Statement st(tx, write.query, Statement::kDeferBind);
   for (std::size_t i = 0; i < values.size(); ++i) {
     const SqlValue& v = values[i];
     if (const auto* text = std::get_if<std::string>(&v)) {

@@ -35,6 +35,9 @@ struct QueuedWrite {
 // soci::soci_error when it runs now and fails.
 void ExecuteAtCommit(Tx& tx, std::string query, std::vector<SqlValue> values);
 
+// Runs `write` now, through the connection's statement cache. Throws soci::soci_error.
+void ExecuteWrite(Tx& tx, const QueuedWrite& write);
+
 // The value of an optional text column: NULL when `text` is empty.
 SqlValue TextOrNull(const std::string& text);
 

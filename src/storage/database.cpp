@@ -62,7 +62,8 @@ std::unique_lock<std::mutex> Database::QueueWriter(Mode mode) {
 // When fn throws inside the transaction it rolls back first (a failed ROLLBACK marks the lease
 // broken) and rethrows; so does a failure of the writes fn queued for the COMMIT. A failed
 // BEGIN or plain COMMIT throws as is: there is nothing to roll back.
-void Database::RunOnce(Mode mode, ConnectionPool::Lease& lease, const std::function<void(Tx&)>& fn) {
+void Database::RunOnce(Mode mode, ConnectionPool::Lease& lease, const std::function<void(Tx&)>& fn,
+                       const FirstWrite* first) {
   Tx tx{lease.Session(), dialect_, lease.Statements(), begin_};
   bool in_transaction =
       mode == Mode::kWrite || (transaction_everywhere_ && (mode == Mode::kRead || mode == Mode::kWriteStatement));
@@ -72,7 +73,11 @@ void Database::RunOnce(Mode mode, ConnectionPool::Lease& lease, const std::funct
   }
   std::vector<QueuedWrite> queued;
   if (mode == Mode::kWrite && dialect_.commit_with_writes != nullptr) tx.queued_writes = &queued;
-  tx.sql << begin_;
+  if (first == nullptr) {
+    tx.sql << begin_;
+  } else {
+    first->error = BeginWith(tx, first->write);
+  }
   try {
     fn(tx);
     if (!queued.empty()) {
@@ -93,12 +98,33 @@ void Database::RunOnce(Mode mode, ConnectionPool::Lease& lease, const std::funct
 // Acquires a connection (throws StorageUnavailable when none frees up or it cannot connect),
 // runs fn, and sorts engine errors: conflicts re-run fn up to kMaxRuns, a lost connection
 // (or a failed ROLLBACK) drops the session, and every engine error leaves as a domain error.
-void Database::Run(Mode mode, const std::function<void(Tx&)>& fn) {
+std::exception_ptr Database::BeginWith(Tx& tx, const QueuedWrite& first) {
+  std::exception_ptr error;
+  if (dialect_.begin_with_write != nullptr) {
+    error = dialect_.begin_with_write(tx.sql, begin_, first);
+  } else {
+    tx.sql << begin_;
+    try {
+      ExecuteWrite(tx, first);
+    } catch (const soci::soci_error&) {
+      error = std::current_exception();
+    }
+  }
+  if (error == nullptr) return error;
+  try {
+    std::rethrow_exception(error);
+  } catch (const soci::soci_error& e) {
+    if (ClassifyEngineError(e, dialect_) != EngineFailure::kConnection) return error;
+    throw;  // a lost connection: Run sorts it as for any statement
+  }
+}
+
+void Database::Run(Mode mode, const std::function<void(Tx&)>& fn, const FirstWrite* first) {
   std::unique_lock<std::mutex> writer = QueueWriter(mode);
   ConnectionPool::Lease lease = pool_.Acquire();
   for (int run = 1;; ++run) {
     try {
-      RunOnce(mode, lease, fn);
+      RunOnce(mode, lease, fn, first);
       return;
     } catch (const soci::soci_error& e) {
       EngineFailure failure = lease.broken() ? EngineFailure::kConnection : ClassifyEngineError(e, dialect_);
@@ -110,6 +136,11 @@ void Database::Run(Mode mode, const std::function<void(Tx&)>& fn) {
 }
 
 void Database::Write(const std::function<void(Tx&)>& fn) { Run(Mode::kWrite, fn); }
+void Database::WriteStartingWith(const QueuedWrite& first, const std::function<void(Tx&, std::exception_ptr)>& fn) {
+  std::exception_ptr error;
+  const FirstWrite start{first, error};
+  Run(Mode::kWrite, [&](Tx& tx) { fn(tx, error); }, &start);
+}
 void Database::Read(const std::function<void(Tx&)>& fn) { Run(Mode::kRead, fn); }
 void Database::WriteStatement(const std::function<void(Tx&)>& fn) { Run(Mode::kWriteStatement, fn); }
 void Database::Raw(const std::function<void(Tx&)>& fn) { Run(Mode::kRaw, fn); }

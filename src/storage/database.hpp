@@ -6,6 +6,7 @@
 //
 // Thread-safe. Calls block: call them from worker threads, never from an I/O thread.
 #include <atomic>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -56,6 +57,14 @@ class Database {
   // Runs `fn` in one transaction begun with the dialect's BEGIN (isolation: see its entry in
   // dialect.cpp). Commits when fn returns, rolls back when it throws.
   void Write(const std::function<void(Tx&)>& fn);
+  // Write whose first statement is `first`, a write whose only outcomes are success or an
+  // engine error: sent with the BEGIN in one round trip where the engine can
+  // (Dialect::begin_with_write), right after it elsewhere. `fn` gets the transaction and the
+  // error of `first` (nullptr: it succeeded). Only that statement failed then, and fn goes on
+  // in the open transaction on engines that keep it (MySQL/MariaDB, SQLite); PostgreSQL aborts
+  // the transaction on any error, so there fn can only end it. A lost connection throws
+  // instead, as for any statement. A re-run after a conflict sends `first` again.
+  void WriteStartingWith(const QueuedWrite& first, const std::function<void(Tx&, std::exception_ptr)>& fn);
   // Runs `fn` on a connection without an explicit transaction: each statement autocommits and
   // sees what was committed before it, so statements of one call may see different states.
   // Behind a transaction pooler (Pooler::kTransaction) it runs in a READ COMMITTED transaction
@@ -86,9 +95,16 @@ class Database {
 
  private:
   enum class Mode { kWrite, kRead, kRaw, kWriteStatement };
-  void Run(Mode mode, const std::function<void(Tx&)>& fn);
+  // WriteStartingWith's first statement, and where its error goes.
+  struct FirstWrite {
+    const QueuedWrite& write;
+    std::exception_ptr& error;
+  };
+  void Run(Mode mode, const std::function<void(Tx&)>& fn, const FirstWrite* first = nullptr);
   std::unique_lock<std::mutex> QueueWriter(Mode mode);
-  void RunOnce(Mode mode, ConnectionPool::Lease& lease, const std::function<void(Tx&)>& fn);
+  void RunOnce(Mode mode, ConnectionPool::Lease& lease, const std::function<void(Tx&)>& fn, const FirstWrite* first);
+  // Sends the BEGIN and first.write (see WriteStartingWith); returns the write's error.
+  std::exception_ptr BeginWith(Tx& tx, const QueuedWrite& first);
 
   const Dialect& dialect_;
   std::string begin_;             // Tx::begin

@@ -7,6 +7,7 @@
 
 #include <stdexcept>
 
+#include "storage/mysql_batch.hpp"
 #include "storage/postgres_pipeline.hpp"
 
 namespace rihla::storage {
@@ -152,6 +153,12 @@ void OpenMysql(soci::session& session, const std::string& connect_string, const 
   session << kMysqlReadCommitted;
   session << std::string(kMysqlLockWaitTimeout) + query_s;
   session << kMysqlStrictMode;
+  // For the writes sent with COMMIT (mysql_batch.hpp); every other statement is one statement.
+  // static_cast: a session this function opened with the MySQL backend.
+  if (mysql_set_server_option(static_cast<soci::mysql_session_backend*>(session.get_backend())->conn_,
+                              MYSQL_OPTION_MULTI_STATEMENTS_ON) != 0) {
+    throw soci::soci_error("MySQL: cannot turn multi-statements on for this session");
+  }
 }
 
 // GET_LOCK waits up to the query timeout. It answers 1 when it got the lock, 0 when the wait timed out
@@ -271,6 +278,8 @@ constexpr Dialect kDialects[] = {
         .unlock_migrations = UnlockMysqlMigrations,
         .finish_statement = KeepStatementAsIs,
         .forget_statement = KeepStatementAsIs,
+        .commit_with_writes = MysqlCommitWithWrites,
+        .begin_with_write = MysqlBeginWithWrite,
         .classify = ClassifyMysql,
     },
 };

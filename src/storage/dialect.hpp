@@ -6,6 +6,7 @@
 // The table is immutable and static: entries never dangle and are safe to read from any thread.
 #include <chrono>
 #include <cstddef>
+#include <exception>
 #include <optional>
 #include <span>
 #include <string>
@@ -107,6 +108,11 @@ struct Dialect {
   // soci::soci_error for the first statement that failed (the transaction then needs a
   // ROLLBACK) or a lost connection. nullptr: the engine runs each write at once.
   void (*commit_with_writes)(soci::session& session, StatementCache& statements, std::span<const QueuedWrite> writes);
+  // Sends `begin` and then `first` (a write) in one round trip. Throws soci::soci_error when
+  // the BEGIN failed; returns the error `first` ended with (only that statement failed, unless
+  // it is a lost connection), nullptr when it succeeded. nullptr: the engine sends them one
+  // after the other (Database::WriteStartingWith).
+  std::exception_ptr (*begin_with_write)(soci::session& session, std::string_view begin, const QueuedWrite& first);
   // The engine's own error codes; nullopt leaves the error to ClassifyEngineError's generic rules.
   std::optional<EngineFailure> (*classify)(const soci::soci_error& error);
 };

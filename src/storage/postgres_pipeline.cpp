@@ -4,12 +4,12 @@
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 
-#include <cctype>
 #include <optional>
 #include <unordered_map>
 #include <vector>
 
 #include "storage/commit_writes.hpp"
+#include "storage/placeholders.hpp"
 #include "storage/statement_cache.hpp"
 
 namespace rihla::storage {
@@ -17,8 +17,6 @@ namespace {
 
 constexpr const char* kCommit = "COMMIT";
 constexpr const char* kConnectionFailure = "08006";
-
-bool IsNameChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; }
 
 // The error of `conn` as SOCI would report it: a lost connection as 08006 so that it is
 // classified as one.
@@ -56,31 +54,7 @@ std::vector<const char*> TextValues(const std::vector<SqlValue>& values, std::ve
 }  // namespace
 
 std::string PositionalPlaceholders(std::string_view query) {
-  std::string out;
-  out.reserve(query.size() + 16);
-  int n = 0;
-  bool quoted = false;
-  for (std::size_t i = 0; i < query.size(); ++i) {
-    char c = query[i];
-    if (c == '\'') quoted = !quoted;  // '' inside text toggles twice
-    if (!quoted && c == ':') {
-      if (i + 1 < query.size() && query[i + 1] == ':') {  // a cast
-        out += "::";
-        ++i;
-        continue;
-      }
-      std::size_t end = i + 1;
-      while (end < query.size() && IsNameChar(query[end])) ++end;
-      if (end > i + 1) {
-        out += '$';
-        out += std::to_string(++n);
-        i = end - 1;
-        continue;
-      }
-    }
-    out += c;
-  }
-  return out;
+  return ReplacePlaceholders(query, [](std::string& out, int index) { out += "$" + std::to_string(index + 1); });
 }
 
 void PostgresCommitWithWrites(soci::session& session, StatementCache& statements, std::span<const QueuedWrite> writes) {

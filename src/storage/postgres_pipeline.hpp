@@ -26,8 +26,7 @@ struct QueuedWrite;
 void PostgresCommitWithWrites(soci::session& session, StatementCache& statements, std::span<const QueuedWrite> writes);
 
 // `query` with SOCI's named placeholders (:name, each occurrence one parameter) numbered as
-// PostgreSQL's ($1, $2, ...), as SOCI's own PostgreSQL backend does. Leaves `::` casts and
-// quoted text alone. Pure.
+// PostgreSQL's ($1, $2, ...), as SOCI's own PostgreSQL backend does (ReplacePlaceholders). Pure.
 std::string PositionalPlaceholders(std::string_view query);
 
 }  // namespace rihla::storage

@@ -319,8 +319,8 @@ TEST_F(StorageTest, ConcurrentExpiryClaimsTakeDisjointBookings) {
 }
 
 // InsertBooking and InsertCompletedRecord are writes sent with the COMMIT (PostgreSQL: one
-// pipeline; elsewhere at once): they commit together with the transaction's other
-// statements or not at all, and a refused one fails the whole Write, leaving the connection
+// pipeline; MySQL/MariaDB: one multi-statement query; SQLite: at once): they commit together
+// with the transaction's other statements or not at all, and a refused one fails the whole Write, leaving the connection
 // usable. One connection, so that every run reuses it and its prepared statements.
 TEST_F(StorageTest, WritesSentWithTheCommitCommitTogetherOrNotAtAll) {
   storage::Database db(storage::ParseDatabaseUrl(url_), TestOptions(1));
@@ -407,6 +407,78 @@ TEST_F(StorageTest, WritesSentWithTheCommitCommitTogetherOrNotAtAll) {
   EXPECT_EQ(db.in_use(), 0u);
   if (!TestOptions(1).prepared) return;
   EXPECT_GT(db.statement_counters().reuses.load(), 0u);
+}
+
+// Database::WriteStartingWith sends its first write with the BEGIN (MySQL/MariaDB: one
+// multi-statement query; elsewhere one after the other). The write commits with the rest of
+// the transaction; when only it fails (here: a duplicate key), fn gets its error and the
+// transaction goes on without it (PostgreSQL aborts it instead: fn can only end it); when fn
+// throws, the first write rolls back too. Every run
+// on one connection, which stays usable; values are bound, never SQL.
+TEST_F(StorageTest, AWriteSentWithTheBeginCommitsWithItsTransactionAndOnlyItsOwnErrorIsHandedOver) {
+  storage::Database db(storage::ParseDatabaseUrl(url_), TestOptions(1));
+  db.Write([&](storage::Tx& tx) { storage::InsertFlight(tx, Flight("fl_wsw001", 10), domain::NowMs()); });
+  const std::string hostile = "O'Key\\; :x \u00e9";
+  auto claim = [&](const std::string& id, const std::string& key) {
+    idempotency::Record r;
+    r.id = id;
+    r.scope = "POST /v1/bookings";
+    r.principal = "user:usr_wsw1";
+    r.key = key;
+    r.fingerprint = "fp";
+    r.lease_token = "tok";
+    r.created_ms = 1;
+    r.expires_ms = 2;
+    return idempotency::NoWaitInsertStatement(db.NoWaitInsertPrefix(), r);
+  };
+  auto record = [&](const std::string& key) {
+    std::optional<idempotency::Record> r;
+    db.Read([&](storage::Tx& tx) { r = idempotency::FindRecord(tx, "POST /v1/bookings", "user:usr_wsw1", key); });
+    return r;
+  };
+  auto seats = [&] {
+    std::optional<domain::Flight> f;
+    db.Read([&](storage::Tx& tx) { f = storage::FindFlight(tx, "fl_wsw001"); });
+    return f ? f->seats_available : -1;
+  };
+
+  // Succeeds: the claim and the hold commit together.
+  for (int run = 0; run < 2; ++run) {
+    std::string key = hostile + std::to_string(run);
+    db.WriteStartingWith(claim("idr_wsw" + std::to_string(run), key), [&](storage::Tx& tx, std::exception_ptr error) {
+      EXPECT_EQ(error, nullptr);
+      ASSERT_TRUE(storage::HoldSeats(tx, "fl_wsw001", 1));
+    });
+    auto stored = record(key);
+    ASSERT_TRUE(stored.has_value()) << key;
+    EXPECT_EQ(stored->key, key);
+    EXPECT_EQ(stored->state, "started");
+  }
+  EXPECT_EQ(seats(), 8);
+
+  // Only the first write fails: fn gets its error, and what fn writes after it commits.
+  const bool goes_on = db.dialect().engine != storage::Engine::kPostgres;
+  db.WriteStartingWith(claim("idr_wswdup", hostile + "0"), [&](storage::Tx& tx, std::exception_ptr error) {
+    ASSERT_NE(error, nullptr);
+    EXPECT_THROW(std::rethrow_exception(error), soci::soci_error);
+    EXPECT_EQ(idempotency::JudgeNoWaitInsert(error, tx.dialect), idempotency::NoWaitInsert::kExists);
+    if (goes_on) ASSERT_TRUE(storage::HoldSeats(tx, "fl_wsw001", 1));
+  });
+  const int after = goes_on ? 7 : 8;
+  EXPECT_EQ(seats(), after);
+  EXPECT_EQ(record(hostile + "0")->id, "idr_wsw0");
+
+  // fn throws: the first write and fn's own roll back together.
+  EXPECT_THROW(db.WriteStartingWith(claim("idr_wswthrow", "thrown"),
+                                    [&](storage::Tx& tx, std::exception_ptr error) {
+                                      EXPECT_EQ(error, nullptr);
+                                      ASSERT_TRUE(storage::HoldSeats(tx, "fl_wsw001", 1));
+                                      throw std::runtime_error("the operation failed");
+                                    }),
+               std::runtime_error);
+  EXPECT_FALSE(record("thrown").has_value());
+  EXPECT_EQ(seats(), after);
+  EXPECT_EQ(db.in_use(), 0u);
 }
 
 // PostgreSQL's locked claim sends its record insert with the COMMIT. When another connection
