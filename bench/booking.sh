@@ -14,10 +14,13 @@
 # Then checks the seat counts: every fresh request created exactly one booking, replays none.
 # db_floor runs on the same database file / server as rihla, just before it.
 #
-# Bars (PASS/FAIL each): fresh-key bookings >= 0.70 x db_floor on PostgreSQL and on MariaDB;
-# SQLite fresh-key >= 4 x node, with p99 <= 50 ms at 64 connections; SQLite replays >= 0.5 x
-# its cached search; every run free of errors and seat mismatches. The MariaDB/node ratio is
-# reported as a figure. Results: bench/results/booking.json (BENCH_RESULTS; empty: none).
+# Bars (PASS/FAIL each): fresh-key bookings >= 0.70 x db_floor on PostgreSQL and on MariaDB,
+# both with the in-process cache (the same rihla configuration on both engines); SQLite
+# fresh-key >= 4 x node, with p99 <= 50 ms at 64 connections; SQLite replays >= 0.5 x its
+# cached search; every run free of errors and seat mismatches. rihla on MariaDB runs a second
+# time with Redis as its cache (rihla-mariadb-redis), the node baseline's configuration: its
+# ratio to node is reported as a figure, and its ratio to db_floor for information.
+# Results: bench/results/booking.json (BENCH_RESULTS; empty: none).
 #
 # Environment: WRK_SECONDS (10), WRK_THREADS (2), WRK_CONNECTIONS (64), WARMUP_SECONDS (3),
 # FLOOR_SECONDS (WRK_SECONDS), BENCH_FLIGHTS_COUNT (300 flights x 1000 seats), BENCH_KEEP=1
@@ -253,15 +256,24 @@ bench_rihla_postgres() {
   untrack_and_stop "$RIHLA_PID"
 }
 
+# Two rihla runs on MariaDB: with the in-process cache, configured as the PostgreSQL run (its
+# ratio to db_floor is the bar), then with Redis as the cache, configured as the node baseline
+# (its ratio to node is the figure; its ratio to db_floor is shown too: Redis's invalidation
+# round trip and redis-server's CPU share the same 2 cores).
 bench_rihla_mariadb() {
   rihla_seed "$RIHLA_TEST_MYSQL_URL"
   run_db_floor mariadb "$RIHLA_TEST_MYSQL_URL"
+  start_rihla mariadb "$RIHLA_TEST_MYSQL_URL"
+  bench_target rihla-mariadb "rihla, MariaDB (in-process cache)" "$RIHLA_URL" "$RIHLA_PID" 1
+  bench_search rihla-mariadb "$RIHLA_URL"
+  untrack_and_stop "$RIHLA_PID"
+
   start_rihla mariadb "$RIHLA_TEST_MYSQL_URL" RIHLA_REDIS_URL="$RIHLA_TEST_REDIS_URL"
   local clients
   clients=$(redis-cli -p "$RIHLA_TEST_REDIS_PORT" info clients | awk -F: '/^connected_clients/ {print $2+0}')
-  RIHLA_REDIS_NOTE="rihla was given RIHLA_REDIS_URL; Redis saw $((clients - 1)) connection(s) from it"
-  bench_target rihla-mariadb "rihla, MariaDB + Redis" "$RIHLA_URL" "$RIHLA_PID" 1
-  bench_search rihla-mariadb "$RIHLA_URL"
+  RIHLA_REDIS_NOTE="rihla-mariadb-redis was given RIHLA_REDIS_URL; Redis saw $((clients - 1)) connection(s) from it"
+  bench_target rihla-mariadb-redis "rihla, MariaDB + Redis" "$RIHLA_URL" "$RIHLA_PID" 1
+  bench_search rihla-mariadb-redis "$RIHLA_URL"
   untrack_and_stop "$RIHLA_PID"
 }
 
@@ -282,7 +294,7 @@ bench_node() {
 
 # ---------------------------------------------------------------------------------------
 
-TARGETS=(rihla-sqlite rihla-postgres rihla-mariadb node)
+TARGETS=(rihla-sqlite rihla-postgres rihla-mariadb rihla-mariadb-redis node)
 
 report() {
   local t
@@ -296,26 +308,27 @@ PostgreSQL $(psql --version 2>/dev/null | awk '{print $3}'), MariaDB $(mariadbd 
 $RIHLA_REDIS_NOTE
 machine: $(nproc) cores, shared with other work (noisy); wrk and the databases run on the same cores
 
-target          fresh req/s   p99 ms  errors   replay req/s   p99 ms  errors   cached search req/s   db_floor/s
+target               fresh req/s   p99 ms  errors   replay req/s   p99 ms  errors   cached search req/s   db_floor/s
 EOF
   for t in "${TARGETS[@]}"; do
     local engine=${t#rihla-}
-    printf '%-14s %12.0f %8.2f %7s %14.0f %8.2f %7s %21s %12s\n' "$t" "${FRESH_RPS[$t]}" "${FRESH_P99[$t]}" \
+    engine=${engine%-redis}
+    printf '%-19s %12.0f %8.2f %7s %14.0f %8.2f %7s %21s %12s\n' "$t" "${FRESH_RPS[$t]}" "${FRESH_P99[$t]}" \
       "${FRESH_ERR[$t]}" "${REPLAY_RPS[$t]}" "${REPLAY_P99[$t]}" "${REPLAY_ERR[$t]}" "${SEARCH_RPS[$t]:--}" \
       "${FLOOR_RPS[$engine]:--}"
   done
   cat <<EOF
 
 cost per request (CPU time from /proc/PID/stat; SQL = MariaDB 'Questions'; Redis = commands processed)
-               ----------- fresh keys ------------   ------------- replays --------------
-target         app us  MariaDB us   SQL/req Redis/req   app us  MariaDB us   SQL/req Redis/req
+                    ----------- fresh keys ------------   ------------- replays --------------
+target              app us  MariaDB us   SQL/req Redis/req   app us  MariaDB us   SQL/req Redis/req
 EOF
   for t in "${TARGETS[@]}"; do
     # shellcheck disable=SC2086 # each COST is four space-separated columns, split on purpose
-    printf '%-14s %6s %11s %9s %9s   %6s %11s %9s %9s\n' "$t" ${FRESH_COST[$t]} ${REPLAY_COST[$t]}
+    printf '%-19s %6s %11s %9s %9s   %6s %11s %9s %9s\n' "$t" ${FRESH_COST[$t]} ${REPLAY_COST[$t]}
   done
   echo
-  for t in "${TARGETS[@]}"; do printf '%-14s %s; %s\n' "$t" "${LABEL[$t]}" "${CHECK[$t]}"; done
+  for t in "${TARGETS[@]}"; do printf '%-19s %s; %s\n' "$t" "${LABEL[$t]}" "${CHECK[$t]}"; done
 
   ERRS=0
   for t in "${TARGETS[@]}"; do
@@ -324,9 +337,10 @@ EOF
   done
   R_PG_FLOOR=$(ratio "${FRESH_RPS[rihla-postgres]}" "${FLOOR_RPS[postgres]}")
   R_MY_FLOOR=$(ratio "${FRESH_RPS[rihla-mariadb]}" "${FLOOR_RPS[mariadb]}")
+  R_MYR_FLOOR=$(ratio "${FRESH_RPS[rihla-mariadb-redis]}" "${FLOOR_RPS[mariadb]}")
   R_LITE_FLOOR=$(ratio "${FRESH_RPS[rihla-sqlite]}" "${FLOOR_RPS[sqlite]}")
   R_LITE_NODE=$(ratio "${FRESH_RPS[rihla-sqlite]}" "${FRESH_RPS[node]}")
-  R_MY_NODE=$(ratio "${FRESH_RPS[rihla-mariadb]}" "${FRESH_RPS[node]}")
+  R_MY_NODE=$(ratio "${FRESH_RPS[rihla-mariadb-redis]}" "${FRESH_RPS[node]}")
   R_REPLAY_SEARCH=$(ratio "${REPLAY_RPS[rihla-sqlite]}" "${SEARCH_RPS[rihla-sqlite]}")
   V_PG=$(verdict "$R_PG_FLOOR" ge "$BAR_FLOOR_RATIO")
   V_MY=$(verdict "$R_MY_FLOOR" ge "$BAR_FLOOR_RATIO")
@@ -343,10 +357,12 @@ fresh-key ratio rihla(SQLite)/node           $R_LITE_NODE   (bar >= $BAR_NODE_RA
 fresh-key p99 rihla(SQLite) ms               ${FRESH_P99[rihla-sqlite]}   (bar <= $BAR_SQLITE_P99_MS)  $V_LITE_P99
 replay / cached search rihla(SQLite)         $R_REPLAY_SEARCH   (bar >= $BAR_REPLAY_SEARCH)  $V_REPLAY
 no errors, seats booked == 201s, replays book nothing          $V_CORRECT
-fresh-key ratio rihla(MariaDB)/node          $R_MY_NODE   (a figure: the database's CPU bounds both stacks)
+fresh-key ratio rihla(MariaDB + Redis)/node  $R_MY_NODE   (a figure: the database's CPU bounds both stacks)
+fresh-key ratio rihla(MariaDB + Redis)/db_floor  $R_MYR_FLOOR   (for information: Redis shares the cores)
 fresh-key ratio rihla(SQLite)/db_floor       $R_LITE_FLOOR   (for information)
 replay / cached search rihla(PostgreSQL)     $(ratio "${REPLAY_RPS[rihla-postgres]}" "${SEARCH_RPS[rihla-postgres]}")   (for information)
 replay / cached search rihla(MariaDB)        $(ratio "${REPLAY_RPS[rihla-mariadb]}" "${SEARCH_RPS[rihla-mariadb]}")   (for information)
+replay / cached search rihla(MariaDB + Redis)  $(ratio "${REPLAY_RPS[rihla-mariadb-redis]}" "${SEARCH_RPS[rihla-mariadb-redis]}")   (for information)
 EOF
   ((ERRS == 0)) || echo "note: errors, non-2xx responses or seat mismatches: the runs are not valid (see $WORK)"
   [[ -z $BENCH_RESULTS ]] || write_results
@@ -361,13 +377,14 @@ write_results() {
   [[ -z $(git -C "$REPO_DIR" status --porcelain --untracked-files=no 2>/dev/null) ]] || dirty=true
   for t in "${TARGETS[@]}"; do
     local engine=${t#rihla-}
+    engine=${engine%-redis}
     fig+="$t ${FRESH_RPS[$t]} ${FRESH_P99[$t]} ${FRESH_ERR[$t]} ${REPLAY_RPS[$t]} ${REPLAY_P99[$t]} ${REPLAY_ERR[$t]}"
     fig+=" ${SEARCH_RPS[$t]:--} ${FLOOR_RPS[$engine]:--} ${FLOOR_P99[$engine]:--};"
   done
   mkdir -p "$(dirname "$BENCH_RESULTS")"
   env COMMIT="$commit" DIRTY="$dirty" DATE="$(date -u +%Y-%m-%dT%H:%M:%SZ)" CORES="$(nproc)" FIG="$fig" \
     WRK="${WRK_THREADS:-2} ${WRK_CONNECTIONS:-64} $WRK_SECONDS $FLOOR_SECONDS" ERRS="$ERRS" \
-    RATIOS="$R_PG_FLOOR $R_MY_FLOOR $R_LITE_NODE ${FRESH_P99[rihla-sqlite]} $R_REPLAY_SEARCH $R_MY_NODE $R_LITE_FLOOR" \
+    RATIOS="$R_PG_FLOOR $R_MY_FLOOR $R_LITE_NODE ${FRESH_P99[rihla-sqlite]} $R_REPLAY_SEARCH $R_MY_NODE $R_LITE_FLOOR $R_MYR_FLOOR" \
     BARS="$BAR_FLOOR_RATIO $BAR_FLOOR_RATIO $BAR_NODE_RATIO $BAR_SQLITE_P99_MS $BAR_REPLAY_SEARCH" \
     VERDICTS="$V_PG $V_MY $V_LITE_NODE $V_LITE_P99 $V_REPLAY $V_CORRECT" \
     python3 - "$BENCH_RESULTS" <<'PY'
@@ -407,7 +424,8 @@ result = {
     "machine": {"cores": int(e["CORES"]), "note": "shared and noisy; wrk and the databases run on the same cores"},
     "wrk": {"threads": wrk[0], "connections": wrk[1], "seconds": wrk[2]},
     "db_floor_seconds": wrk[3],
-    "figures": {"targets": targets, "mariadb_fresh_over_node": r[5], "sqlite_fresh_over_db_floor": r[6],
+    "figures": {"targets": targets, "mariadb_redis_fresh_over_node": r[5], "sqlite_fresh_over_db_floor": r[6],
+                "mariadb_redis_fresh_over_db_floor": r[7],
                 "wrk_errors_and_mismatches": int(e["ERRS"])},
     "verdicts": verdict,
 }
