@@ -130,11 +130,15 @@ perf_stop() {
   cat "$WORK/perf-$1.txt" >&2
 }
 
-# prepare_target BASE_URL: signs a user up and creates the flights. Sets TOKEN, FLIGHT_IDS.
+# prepare_target BASE_URL NAME: signs a user up and creates the flights. Two targets share
+# MariaDB, so each has its own user and the second one's flights leave a day later. Sets
+# TOKEN, FLIGHT_IDS.
 prepare_target() {
-  TOKEN=$(python3 "$BENCH_DIR/api.py" signup "$1" "bench-$RUN_ID@example.com") || die "signup failed at $1"
+  local day
+  day=$(date -u -d "+$([[ $2 == *-redis ]] && echo 2 || echo 1) day" +%F)
+  TOKEN=$(python3 "$BENCH_DIR/api.py" signup "$1" "bench-$RUN_ID-$2@example.com") || die "signup failed at $1"
   FLIGHT_IDS=$(python3 "$BENCH_DIR/api.py" create-flights "$1" "$ADMIN_TOKEN" "$FLIGHTS_COUNT" "$SEATS_PER_FLIGHT" \
-    "$(tomorrow)") || die "creating flights failed at $1"
+    "$day") || die "creating flights failed at $1"
 }
 
 # seats_left BASE_URL: sum of seats_available over the bench flights.
@@ -181,7 +185,7 @@ declare -A FRESH_RPS FRESH_P99 FRESH_ERR REPLAY_RPS REPLAY_P99 REPLAY_ERR CHECK 
 bench_target() {
   local name=$1 base=$3 pid=$4 db=$5 out before after_warm after_fresh after_replay requests code c0 c1
   LABEL[$name]=$2
-  prepare_target "$base"
+  prepare_target "$base" "$name"
   export BENCH_TOKEN=$TOKEN BENCH_FLIGHTS=$FLIGHT_IDS
   before=$(seats_left "$base")
 
