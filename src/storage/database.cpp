@@ -95,9 +95,8 @@ void Database::RunOnce(Mode mode, ConnectionPool::Lease& lease, const std::funct
   tx.sql << kCommit;
 }
 
-// Acquires a connection (throws StorageUnavailable when none frees up or it cannot connect),
-// runs fn, and sorts engine errors: conflicts re-run fn up to kMaxRuns, a lost connection
-// (or a failed ROLLBACK) drops the session, and every engine error leaves as a domain error.
+// The BEGIN and `first`, in one round trip where the dialect can. Returns first's error unless
+// it is a lost connection, which throws like a failed BEGIN.
 std::exception_ptr Database::BeginWith(Tx& tx, const QueuedWrite& first) {
   std::exception_ptr error;
   if (dialect_.begin_with_write != nullptr) {
@@ -119,6 +118,9 @@ std::exception_ptr Database::BeginWith(Tx& tx, const QueuedWrite& first) {
   }
 }
 
+// Acquires a connection (throws StorageUnavailable when none frees up or it cannot connect),
+// runs fn, and sorts engine errors: conflicts re-run fn up to kMaxRuns, a lost connection
+// (or a failed ROLLBACK) drops the session, and every engine error leaves as a domain error.
 void Database::Run(Mode mode, const std::function<void(Tx&)>& fn, const FirstWrite* first) {
   std::unique_lock<std::mutex> writer = QueueWriter(mode);
   ConnectionPool::Lease lease = pool_.Acquire();
