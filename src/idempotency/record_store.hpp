@@ -60,9 +60,12 @@ bool TakeOverRecord(storage::Tx& tx, const std::string& id, const std::string& o
 bool CompleteRecord(storage::Tx& tx, const std::string& id, const std::string& lease_token, int status,
                     const std::string& body, const std::string& changed_scope, std::int64_t completed_ms);
 // CompleteRecord for a record that this transaction inserted itself (JudgeNoWaitInsert
-// returned kInserted): the transaction holds its row, so no lease can have been lost and the
-// update needs no answer. A write sent with the COMMIT where the engine can
-// (storage/commit_writes.hpp).
+// returned kInserted): an UPDATE by id that cannot miss, so it needs no answer and is a write
+// sent with the COMMIT where the engine can (storage/commit_writes.hpp). The row is this
+// transaction's own uncommitted insert, locked by it until it ends, so no lease can have been
+// lost; and the transaction cannot have ended unnoticed since the claim: a deadlock throws
+// (MysqlBeginWithWrite), and a lock wait timeout ends only its statement (the no-wait claim is
+// used only with innodb_rollback_on_timeout OFF).
 void CompleteOwnRecord(storage::Tx& tx, const std::string& id, int status, const std::string& body,
                        const std::string& changed_scope, std::int64_t completed_ms);
 // Deletes a 'started' record held by `lease_token` (the operation failed with a 5xx).

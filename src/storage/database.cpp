@@ -60,8 +60,9 @@ std::unique_lock<std::mutex> Database::QueueWriter(Mode mode) {
 // Runs `fn` once on the lease's session: between BEGIN and COMMIT for kWrite (and behind a
 // transaction pooler for kRead and kWriteStatement), bare otherwise.
 // When fn throws inside the transaction it rolls back first (a failed ROLLBACK marks the lease
-// broken) and rethrows; so does a failure of the writes fn queued for the COMMIT. A failed
-// BEGIN or plain COMMIT throws as is: there is nothing to roll back.
+// broken) and rethrows; so does a failure of the writes fn queued for the COMMIT, or of a BEGIN
+// sent with its first write. A failed plain BEGIN or COMMIT throws as is: there is nothing to
+// roll back.
 void Database::RunOnce(Mode mode, ConnectionPool::Lease& lease, const std::function<void(Tx&)>& fn,
                        const FirstWrite* first) {
   Tx tx{lease.Session(), dialect_, lease.Statements(), begin_};
@@ -73,12 +74,10 @@ void Database::RunOnce(Mode mode, ConnectionPool::Lease& lease, const std::funct
   }
   std::vector<QueuedWrite> queued;
   if (mode == Mode::kWrite && dialect_.commit_with_writes != nullptr) tx.queued_writes = &queued;
-  if (first == nullptr) {
-    tx.sql << begin_;
-  } else {
-    first->error = BeginWith(tx, first->write);
-  }
+  if (first == nullptr) tx.sql << begin_;
   try {
+    // Inside the try: a BEGIN sent with its first write may have begun when the write throws.
+    if (first != nullptr) first->error = BeginWith(tx, first->write);
     fn(tx);
     if (!queued.empty()) {
       dialect_.commit_with_writes(tx.sql, tx.statements, queued);

@@ -130,7 +130,8 @@ std::optional<EngineFailure> ClassifyPostgres(const soci::soci_error& e) {
 
 // ---- MySQL / MariaDB ------------------------------------------------------------------------
 // Isolation: READ COMMITTED like PostgreSQL, set per session (InnoDB's default is REPEATABLE
-// READ); 1213 deadlock and 1205 lock wait timeout re-run the transaction. DDL commits
+// READ); 1213 deadlock and 1205 lock wait timeout re-run the transaction (except on the
+// no-wait claim, where a 1205 means "held": only that statement failed). DDL commits
 // implicitly, so a failed migration can leave part of its statements applied.
 
 constexpr const char* kMysqlReadCommitted = "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED";
@@ -153,7 +154,8 @@ void OpenMysql(soci::session& session, const std::string& connect_string, const 
   session << kMysqlReadCommitted;
   session << std::string(kMysqlLockWaitTimeout) + query_s;
   session << kMysqlStrictMode;
-  // For the writes sent with COMMIT (mysql_batch.hpp); every other statement is one statement.
+  // For the multi-statement batches of mysql_batch.hpp (the writes sent with COMMIT, a write
+  // sent with START TRANSACTION); every other statement is one statement.
   // static_cast: a session this function opened with the MySQL backend.
   if (mysql_set_server_option(static_cast<soci::mysql_session_backend*>(session.get_backend())->conn_,
                               MYSQL_OPTION_MULTI_STATEMENTS_ON) != 0) {
@@ -180,10 +182,13 @@ void UnlockMysqlMigrations(soci::session& session) {
 
 // MariaDB (10.3+) accepts `SET STATEMENT innodb_lock_wait_timeout=0 FOR ...`; MySQL has no
 // SET STATEMENT and its lock wait timeout is at least 1 s. Both name themselves in VERSION().
+// The no-wait claim also needs a lock wait timeout to roll back only its statement
+// (innodb_rollback_on_timeout OFF, the default): with it ON the whole transaction would be gone.
 bool MysqlServerIsMariadb(soci::session& session) {
   std::string version;
-  session << "SELECT VERSION()", soci::into(version);
-  return Contains(version, "MariaDB");
+  int rollback_on_timeout = 1;
+  session << "SELECT VERSION(), @@innodb_rollback_on_timeout", soci::into(version), soci::into(rollback_on_timeout);
+  return Contains(version, "MariaDB") && rollback_on_timeout == 0;
 }
 
 std::optional<EngineFailure> ClassifyMysql(const soci::soci_error& e) {

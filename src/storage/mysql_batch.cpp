@@ -10,6 +10,8 @@
 namespace rihla::storage {
 namespace {
 
+constexpr unsigned int kDeadlock = 1213;  // ER_LOCK_DEADLOCK
+
 [[noreturn]] void Fail(MYSQL* conn) {
   throw soci::mysql_soci_error(mysql_error(conn), static_cast<int>(mysql_errno(conn)));
 }
@@ -24,20 +26,30 @@ void AppendLiteral(MYSQL* conn, std::string& out, const SqlValue& value) {
     out.append(escaped.data(), n);
     out += '\'';
   } else if (const auto* number = std::get_if<long long>(&value)) {
-    out += std::to_string(*number);
+    if (*number < 0) {
+      out += '(' + std::to_string(*number) + ')';  // `a -:b` with b < 0 must not become a `--` comment
+    } else {
+      out += std::to_string(*number);
+    }
   } else {
     out += "NULL";
   }
 }
 
 // Appends `write` with its values as literals.
+// Throws soci::soci_error when the query's placeholders and the values do not pair up.
 void AppendStatement(MYSQL* conn, std::string& batch, const QueuedWrite& write) {
+  int used = 0;
   batch += ReplacePlaceholders(write.query, [&](std::string& out, int index) {
     if (index >= static_cast<int>(write.values.size())) {
       throw soci::soci_error("a batched write has more placeholders than values: " + write.query);
     }
     AppendLiteral(conn, out, write.values[index]);
+    used = index + 1;
   });
+  if (used != static_cast<int>(write.values.size())) {
+    throw soci::soci_error("a batched write has fewer placeholders than values: " + write.query);
+  }
 }
 
 MYSQL* Connection(soci::session& session) {
@@ -80,8 +92,13 @@ std::exception_ptr MysqlBeginWithWrite(soci::session& session, std::string_view 
     if (!NextResult(conn)) throw soci::soci_error("MySQL: the write sent with the BEGIN was not run");
     while (NextResult(conn)) {
     }
-  } catch (const soci::mysql_soci_error&) {
-    return std::current_exception();  // Database::BeginWith tells a lost connection from the rest
+  } catch (const soci::mysql_soci_error& e) {
+    // A deadlock rolls the whole transaction back: nothing is left to go on in, so it throws
+    // like a failed BEGIN (Database::Run re-runs the transaction). Any other error ended only
+    // the statement (a lock wait timeout too, with innodb_rollback_on_timeout OFF: the no-wait
+    // claim is used only then) or the connection (Database::BeginWith throws that).
+    if (e.err_num_ == kDeadlock) throw;
+    return std::current_exception();
   }
   return nullptr;
 }

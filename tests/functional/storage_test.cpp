@@ -462,11 +462,27 @@ TEST_F(StorageTest, AWriteSentWithTheBeginCommitsWithItsTransactionAndOnlyItsOwn
     ASSERT_NE(error, nullptr);
     EXPECT_THROW(std::rethrow_exception(error), soci::soci_error);
     EXPECT_EQ(idempotency::JudgeNoWaitInsert(error, tx.dialect), idempotency::NoWaitInsert::kExists);
-    if (goes_on) ASSERT_TRUE(storage::HoldSeats(tx, "fl_wsw001", 1));
+    if (goes_on) {
+      ASSERT_TRUE(storage::HoldSeats(tx, "fl_wsw001", 1));
+    }
   });
   const int after = goes_on ? 7 : 8;
   EXPECT_EQ(seats(), after);
-  EXPECT_EQ(record(hostile + "0")->id, "idr_wsw0");
+  auto kept = record(hostile + "0");
+  ASSERT_TRUE(kept.has_value());
+  EXPECT_EQ(kept->id, "idr_wsw0");
+  // ... inside the transaction, not in autocommit: a hold after the failed first write rolls
+  // back when fn throws.
+  if (goes_on) {
+    EXPECT_THROW(db.WriteStartingWith(claim("idr_wswdup2", hostile + "1"),
+                                      [&](storage::Tx& tx, std::exception_ptr error) {
+                                        ASSERT_NE(error, nullptr);
+                                        ASSERT_TRUE(storage::HoldSeats(tx, "fl_wsw001", 1));
+                                        throw std::runtime_error("the operation failed");
+                                      }),
+                 std::runtime_error);
+    EXPECT_EQ(seats(), after);
+  }
 
   // fn throws: the first write and fn's own roll back together.
   EXPECT_THROW(db.WriteStartingWith(claim("idr_wswthrow", "thrown"),
